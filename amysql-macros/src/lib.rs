@@ -1,0 +1,3 @@
+//! Procedural macros for `amysql`. Users reach these through `amysql::FromRow`,
+//! `amysql::query!` and friends; this crate is an implementation detail.
+#![forbid(unsafe_code)]
