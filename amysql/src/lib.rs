@@ -1,8 +1,17 @@
 //! amysql: an async MySQL/MariaDB client for tokio.
 #![forbid(unsafe_code)]
 
+pub mod conn;
 mod error;
+pub mod io;
+mod opts;
 pub mod protocol;
+pub mod row;
 
+pub use conn::commands::{QueryResult, Warning};
+pub use conn::local_infile::{LocalInfile, LocalInfileHandler};
+pub use conn::{connect, Connection};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
+pub use opts::{ConnectOptions, IntoConnectOptions, SslMode};
 pub use protocol::column::Column;
+pub use row::ColumnSet;

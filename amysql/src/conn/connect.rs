@@ -1,0 +1,204 @@
+//! Opening a connection: transport, greeting, optional TLS upgrade, handshake response,
+//! authentication, then the session set-up the options ask for.
+
+use std::sync::Arc;
+
+use tokio::net::TcpStream;
+
+use super::result::ResultState;
+use super::Connection;
+use crate::error::{client_code, Error, Result};
+use crate::io::packet_stream::PacketStream;
+use crate::io::stream::Stream;
+use crate::io::tls;
+use crate::opts::{ConnectOptions, IntoConnectOptions, SslMode};
+use crate::protocol::auth as plugin;
+use crate::protocol::charset;
+use crate::protocol::constants::capability as cap;
+use crate::protocol::handshake::{ssl_request, HandshakeResponse41, HandshakeV10};
+use crate::protocol::packet::write_packet;
+
+/// What the client asks for; the server's capabilities narrow it.
+const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
+    | cap::LONG_FLAG
+    | cap::PROTOCOL_41
+    | cap::TRANSACTIONS
+    | cap::SECURE_CONNECTION
+    | cap::MULTI_RESULTS
+    | cap::PS_MULTI_RESULTS
+    | cap::PLUGIN_AUTH
+    | cap::PLUGIN_AUTH_LENENC_CLIENT_DATA
+    | cap::CONNECT_ATTRS
+    | cap::SESSION_TRACK
+    | cap::DEPRECATE_EOF;
+
+/// Connects with options or a `mysql://` URL. `connect_timeout` bounds the TCP connect
+/// and the whole handshake.
+pub async fn connect(opts: impl IntoConnectOptions) -> Result<Connection> {
+    let opts = Arc::new(opts.into_connect_options()?);
+    match opts.connect_timeout {
+        Some(t) => tokio::time::timeout(t, establish(opts.clone()))
+            .await
+            .map_err(|_| Error::Timeout { what: "connect", after: t })?,
+        None => establish(opts).await,
+    }
+}
+
+async fn open_transport(opts: &ConnectOptions) -> Result<Stream> {
+    #[cfg(unix)]
+    if let Some(path) = &opts.unix_socket {
+        let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+            Error::io(client_code::CONNECTION_ERROR, &format!("can't connect through socket `{}`", path.display()), e)
+        })?;
+        return Ok(Stream::Unix(s));
+    }
+    let tcp = TcpStream::connect((opts.host.as_str(), opts.port)).await.map_err(|e| {
+        Error::io(client_code::CONN_HOST_ERROR, &format!("can't connect to server on `{}:{}`", opts.host, opts.port), e)
+    })?;
+    // Commands are small request/response exchanges: Nagle would add latency to each.
+    let _ = tcp.set_nodelay(true);
+    Ok(Stream::Tcp(tcp))
+}
+
+fn connect_attributes(opts: &ConnectOptions) -> Vec<(&'static str, String)> {
+    let mut attrs = vec![
+        ("_client_name", "amysql".to_string()),
+        ("_client_version", env!("CARGO_PKG_VERSION").to_string()),
+        ("_pid", std::process::id().to_string()),
+        ("_os", std::env::consts::OS.to_string()),
+        ("_platform", std::env::consts::ARCH.to_string()),
+    ];
+    if let Some(p) = &opts.program_name {
+        attrs.push(("program_name", p.clone()));
+    }
+    attrs
+}
+
+async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
+    let charset = charset::by_name(&opts.charset)
+        .ok_or_else(|| Error::Interface(format!("unknown charset `{}`", opts.charset)))?;
+    let stream = open_transport(&opts).await?;
+    let is_socket = !matches!(stream, Stream::Tcp(_));
+    let mut io = PacketStream::new(stream);
+    let greeting = HandshakeV10::decode(&io.read_packet().await?)?;
+
+    let mut caps = BASE_CAPABILITIES & greeting.capabilities;
+    if opts.multi_statements {
+        caps |= cap::MULTI_STATEMENTS & greeting.capabilities;
+    }
+    if opts.local_infile.is_enabled() {
+        caps |= cap::LOCAL_FILES & greeting.capabilities;
+    }
+    if opts.db.is_some() {
+        caps |= cap::CONNECT_WITH_DB & greeting.capabilities;
+    }
+    if caps & cap::PROTOCOL_41 == 0 {
+        return Err(Error::protocol("server does not speak protocol 4.1 (MySQL 4.1 or later is required)"));
+    }
+    let server_tls = greeting.capabilities & cap::SSL != 0;
+    let want_tls = match opts.ssl_mode {
+        SslMode::Disabled => false,
+        // A unix socket never leaves the host; TLS over it buys nothing.
+        _ if is_socket => false,
+        SslMode::Preferred => server_tls,
+        SslMode::Required | SslMode::VerifyCa | SslMode::VerifyIdentity => {
+            if !server_tls {
+                return Err(Error::Tls(format!(
+                    "ssl-mode {:?} was requested but the server does not support TLS",
+                    opts.ssl_mode
+                )));
+            }
+            true
+        }
+    };
+    let collation = u8::try_from(charset.collation_id).unwrap_or(45);
+    let max_packet = 0x0100_0000u32;
+    let mut seq = io.seq;
+    if want_tls {
+        caps |= cap::SSL;
+        let mut buf = Vec::new();
+        ssl_request(&mut buf, caps, max_packet, collation);
+        write_packet(io.write_buf(), &buf, &mut seq);
+        io.flush().await?;
+        let Stream::Tcp(tcp) = io.stream else {
+            return Err(Error::Tls("TLS is only negotiated over TCP".into()));
+        };
+        io = PacketStream::new(tls::upgrade(tcp, &opts).await?);
+    }
+
+    let password = opts.password.clone().unwrap_or_default();
+    let secure = io.stream.is_secure();
+    let mut plugin_name = greeting.auth_plugin.clone();
+    if plugin_name.is_empty() || !super::auth::is_known(&plugin_name) {
+        // Answer with native; a server that needs something else sends an auth switch.
+        plugin_name = plugin::MYSQL_NATIVE_PASSWORD.to_string();
+    }
+    let auth_response =
+        super::auth::initial_response(&plugin_name, password.as_bytes(), &greeting.nonce, secure, &opts)?;
+    let attrs = connect_attributes(&opts);
+    let attr_refs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut payload = Vec::with_capacity(128);
+    HandshakeResponse41 {
+        capabilities: caps,
+        max_packet,
+        charset: collation,
+        username: &opts.user,
+        auth_response: &auth_response,
+        database: opts.db.as_deref(),
+        auth_plugin: &plugin_name,
+        attributes: &attr_refs,
+    }
+    .encode(&mut payload);
+    write_packet(io.write_buf(), &payload, &mut seq);
+    io.flush().await?;
+
+    let mut conn = Connection {
+        io,
+        opts: opts.clone(),
+        caps,
+        server_version: greeting.server_version,
+        thread_id: greeting.connection_id,
+        charset,
+        status: greeting.status,
+        affected_rows: 0,
+        insert_id: 0,
+        warnings: 0,
+        state: ResultState::Idle,
+        broken: None,
+        infile_error: None,
+        pending_cleanup: None,
+        nonce: greeting.nonce.clone(),
+        auth_plugin: plugin_name.clone(),
+    };
+    conn.authenticate(plugin_name, greeting.nonce).await?;
+    conn.io.read_timeout = opts.read_timeout;
+    conn.io.write_timeout = opts.write_timeout;
+    conn.init_session().await?;
+    Ok(conn)
+}
+
+impl Connection {
+    /// Session set-up from the options; costs no round trip when none is set.
+    pub(crate) async fn init_session(&mut self) -> Result<()> {
+        let opts = self.opts.clone();
+        if self.charset.collation_id > 255 {
+            self.query_drop(&format!("SET NAMES {}", self.charset.name)).await?;
+        }
+        if let Some(mode) = &opts.sql_mode {
+            // sql_mode is a list of mode names; anything else is refused rather than quoted.
+            if !mode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b',' || b == b' ') {
+                return Err(Error::Interface(format!("invalid sql_mode `{mode}`")));
+            }
+            self.query_drop(&format!("SET sql_mode = '{mode}'")).await?;
+        }
+        if let Some(on) = opts.autocommit {
+            if on != self.get_autocommit() {
+                self.autocommit(on).await?;
+            }
+        }
+        if let Some(init) = &opts.init_command {
+            self.query_drop(init).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,238 @@
+//! One connection to the server: connect and authenticate, send commands, read results.
+//! Knows nothing of pools; cursors and the typed layer build on `send_query` and the
+//! result state machine in `result.rs`.
+
+mod auth;
+pub(crate) mod commands;
+mod connect;
+pub mod local_infile;
+pub(crate) mod result;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::io::packet_stream::PacketStream;
+use crate::opts::ConnectOptions;
+use crate::protocol::charset::Charset;
+use crate::protocol::command::{begin_command, finish_command};
+use crate::protocol::constants::{command, status};
+use result::{Expect, ResultState};
+
+pub use connect::connect;
+
+/// A connection to a MySQL or MariaDB server.
+///
+/// Dropping it closes the socket at once; [`Connection::close`] says goodbye first.
+pub struct Connection {
+    pub(crate) io: PacketStream,
+    pub(crate) opts: Arc<ConnectOptions>,
+    /// Capabilities both sides agreed on.
+    pub(crate) caps: u32,
+    server_version: String,
+    thread_id: u32,
+    pub(crate) charset: Charset,
+    /// Server status flags from the last OK/EOF (autocommit, in transaction,
+    /// NO_BACKSLASH_ESCAPES, more results).
+    pub(crate) status: u16,
+    pub(crate) affected_rows: u64,
+    pub(crate) insert_id: u64,
+    pub(crate) warnings: u16,
+    pub(crate) state: ResultState,
+    /// Set when the connection cannot be trusted any more; every later command fails.
+    pub(crate) broken: Option<String>,
+    /// An error to report once the server acknowledges a refused LOCAL INFILE request.
+    pub(crate) infile_error: Option<Error>,
+    /// SQL to run before the next command: a queued rollback from a dropped transaction.
+    pub(crate) pending_cleanup: Option<String>,
+    /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
+    pub(crate) nonce: Vec<u8>,
+    pub(crate) auth_plugin: String,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("thread_id", &self.thread_id)
+            .field("server_version", &self.server_version)
+            .field("user", &self.opts.user)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Connects with options or a `mysql://` URL.
+    pub async fn connect(opts: impl crate::opts::IntoConnectOptions) -> Result<Connection> {
+        connect(opts).await
+    }
+
+    /// The server's connection id (what `KILL` takes).
+    pub fn thread_id(&self) -> u32 {
+        self.thread_id
+    }
+
+    /// The server version string, e.g. `10.11.6-MariaDB-0+deb12u1`.
+    pub fn server_version(&self) -> &str {
+        &self.server_version
+    }
+
+    /// True when the server is MariaDB.
+    pub fn is_mariadb(&self) -> bool {
+        self.server_version.contains("MariaDB")
+    }
+
+    /// Last insert id reported by the last statement (0 when none).
+    pub fn insert_id(&self) -> u64 {
+        self.insert_id
+    }
+
+    /// Rows affected by the last statement.
+    pub fn affected_rows(&self) -> u64 {
+        self.affected_rows
+    }
+
+    /// Warnings raised by the last statement.
+    pub fn warning_count(&self) -> u16 {
+        self.warnings
+    }
+
+    /// Autocommit as the server last reported it in its status flags.
+    pub fn get_autocommit(&self) -> bool {
+        self.status & status::AUTOCOMMIT != 0
+    }
+
+    /// True while the server reports an open transaction.
+    pub fn in_transaction(&self) -> bool {
+        self.status & status::IN_TRANS != 0
+    }
+
+    /// True when the session has NO_BACKSLASH_ESCAPES in its sql_mode.
+    pub fn no_backslash_escapes(&self) -> bool {
+        self.status & status::NO_BACKSLASH_ESCAPES != 0
+    }
+
+    /// The connection's charset name (utf8mb4 unless configured).
+    pub fn charset(&self) -> &str {
+        self.charset.name
+    }
+
+    /// The options this connection was opened with.
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+
+    /// True when an earlier failure (I/O error, timeout, interrupted transfer) made the
+    /// connection unusable.
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// True when the connection can run a command right away: not broken, nothing unread,
+    /// no queued cleanup.
+    pub fn is_clean(&self) -> bool {
+        self.broken.is_none()
+            && self.is_idle()
+            && self.pending_cleanup.is_none()
+            && self.io.unflushed() == 0
+            && self.io.buffered() == 0
+    }
+
+    /// Marks the connection broken when `e` means its stream can no longer be trusted.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        if e.is_connection_error() && self.broken.is_none() {
+            self.broken = Some(e.to_string());
+        }
+        e
+    }
+
+    /// Makes the connection ready for a new command: finishes an interrupted write, reads
+    /// whatever earlier commands left unread, and runs a queued rollback.
+    pub(crate) async fn prepare_command(&mut self) -> Result<()> {
+        if let Some(reason) = &self.broken {
+            return Err(Error::Broken(reason.clone()));
+        }
+        if self.io.unflushed() > 0 {
+            let r = self.io.flush().await;
+            r.map_err(|e| self.fail(e))?;
+        }
+        if !self.is_idle() {
+            self.drain().await?;
+        }
+        if let Some(sql) = self.pending_cleanup.take() {
+            // Queued by a dropped transaction guard. Until it has run, the connection must
+            // not be used: a failure here breaks it rather than leaving a transaction open.
+            self.broken = Some(format!("queued `{sql}` did not complete"));
+            self.write_command(command::QUERY, sql.as_bytes(), Expect::Query).await?;
+            self.drain_strict().await?;
+            self.broken = None;
+        }
+        Ok(())
+    }
+
+    /// Like `drain`, but server errors are returned.
+    async fn drain_strict(&mut self) -> Result<()> {
+        while !self.is_idle() {
+            self.step(false).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues and sends one command packet whose payload is `arg`, without preparing.
+    async fn write_command(&mut self, cmd: u8, arg: &[u8], expect: Expect) -> Result<()> {
+        let buf = self.io.write_buf();
+        let start = begin_command(buf, cmd);
+        buf.extend_from_slice(arg);
+        self.io.seq = finish_command(buf, start);
+        self.state = ResultState::Awaiting(expect);
+        let r = self.io.flush().await;
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Sends a simple command after preparing the connection.
+    pub(crate) async fn send_command(&mut self, cmd: u8, arg: &[u8], expect: Expect) -> Result<()> {
+        self.prepare_command().await?;
+        self.write_command(cmd, arg, expect).await
+    }
+
+    /// Sends COM_QUERY whose text `write_sql` appends straight into the send buffer (so a
+    /// `%s`-formatted query is built in place, once). If `write_sql` fails, nothing is sent.
+    pub(crate) async fn send_query_with(
+        &mut self,
+        write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        self.prepare_command().await?;
+        let echo = self.opts.echo;
+        let max = self.opts.max_allowed_packet;
+        let buf = self.io.write_buf();
+        let start = begin_command(buf, command::QUERY);
+        let body = buf.len();
+        if let Err(e) = write_sql(buf) {
+            buf.truncate(start);
+            return Err(e);
+        }
+        let len = buf.len() - body;
+        if len + 1 > max {
+            buf.truncate(start);
+            return Err(Error::Interface(format!(
+                "query of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
+            )));
+        }
+        if echo {
+            tracing::info!(target: "amysql::query", sql = %String::from_utf8_lossy(&buf[body..]));
+        }
+        self.io.seq = finish_command(buf, start);
+        self.state = ResultState::Awaiting(Expect::Query);
+        let r = self.io.flush().await;
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Sends a query whose text is ready.
+    pub(crate) async fn send_query(&mut self, sql: &str) -> Result<()> {
+        self.send_query_with(|buf| {
+            buf.extend_from_slice(sql.as_bytes());
+            Ok(())
+        })
+        .await
+    }
+}

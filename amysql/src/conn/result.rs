@@ -1,0 +1,260 @@
+//! The result-reading state machine.
+//!
+//! Every packet that follows a command moves `ResultState` one step, and the state is
+//! updated only after the packet has been consumed. So wherever a caller stops (a dropped
+//! future, an abandoned SSCursor, unread multi-results) the connection knows exactly what
+//! is still on the wire, and `drain` reads it before the next command. The same `step`
+//! serves cursors, the typed layer and the drain, so there is one parser of responses.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::protocol::column::Column;
+use crate::protocol::constants::{capability as cap, status};
+use crate::protocol::response::{is_result_end, EofPacket, ErrPacket, OkPacket, QueryResponse};
+use crate::row::ColumnSet;
+
+/// What the connection expects to read next.
+#[derive(Debug, Default)]
+pub(crate) enum ResultState {
+    /// Nothing pending: a command may be sent.
+    #[default]
+    Idle,
+    /// A command was sent (or a multi-result continues); its response comes next.
+    Awaiting(Expect),
+    /// Reading column definitions.
+    Columns { remaining: u64, columns: Vec<Column> },
+    /// Definitions read; the classic EOF packet (no DEPRECATE_EOF) comes next.
+    ColumnsEof { columns: Vec<Column> },
+    /// Reading rows of a result set.
+    Rows { columns: Arc<ColumnSet> },
+}
+
+/// The shape of the response a command produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// COM_QUERY: OK, ERR, LOCAL INFILE request, or a result set.
+    Query,
+    /// OK or ERR only (COM_PING, COM_INIT_DB, COM_RESET_CONNECTION).
+    Ok,
+    /// One raw packet (COM_STATISTICS).
+    Raw,
+}
+
+/// One step's outcome.
+pub(crate) enum Step {
+    /// A statement finished without rows (or a whole OK-only response).
+    Ok(OkPacket),
+    /// A result set's columns are known; rows follow.
+    Columns(Arc<ColumnSet>),
+    /// One row packet.
+    Row(Bytes),
+    /// The current result set ended.
+    End,
+    /// A raw response packet (COM_STATISTICS).
+    Raw(Bytes),
+    /// A packet was consumed that produces nothing by itself (a column definition).
+    Progress,
+}
+
+/// Upper bound on preallocation from a server-announced column count (MySQL allows 4096).
+const MAX_PREALLOC_COLUMNS: u64 = 4096;
+
+impl Connection {
+    /// True while a statement's results remain unread.
+    pub(crate) fn is_idle(&self) -> bool {
+        matches!(self.state, ResultState::Idle)
+    }
+
+    /// True when another result set (of a multi-statement query or CALL) follows.
+    pub(crate) fn has_more_results(&self) -> bool {
+        matches!(self.state, ResultState::Awaiting(Expect::Query))
+    }
+
+    fn deprecate_eof(&self) -> bool {
+        self.caps & cap::DEPRECATE_EOF != 0
+    }
+
+    /// Records an end-of-statement status and decides what comes next.
+    fn finish_statement(&mut self, status: u16, expect_more: Expect) {
+        self.status = status;
+        self.state = if status & status::MORE_RESULTS_EXISTS != 0 {
+            ResultState::Awaiting(expect_more)
+        } else {
+            ResultState::Idle
+        };
+    }
+
+    fn apply_ok(&mut self, ok: &OkPacket) {
+        self.affected_rows = ok.affected_rows;
+        self.insert_id = ok.last_insert_id;
+        self.warnings = ok.warnings;
+        self.finish_statement(ok.status, Expect::Query);
+    }
+
+    /// Reads one packet and advances the state. `draining` refuses LOCAL INFILE requests
+    /// (nobody is waiting for that statement any more).
+    pub(crate) async fn step(&mut self, draining: bool) -> Result<Step> {
+        let r = self.step_inner(draining).await;
+        r.map_err(|e| self.fail(e))
+    }
+
+    async fn step_inner(&mut self, draining: bool) -> Result<Step> {
+        match &mut self.state {
+            ResultState::Idle => Err(Error::Interface("no result is pending on this connection".into())),
+            ResultState::Awaiting(expect) => {
+                let expect = *expect;
+                let p = self.io.read_packet().await?;
+                if expect == Expect::Raw {
+                    self.state = ResultState::Idle;
+                    return match p.first() {
+                        Some(0xff) => Err(ErrPacket::decode(&p, self.caps)?.into_error()),
+                        _ => Ok(Step::Raw(p)),
+                    };
+                }
+                let response = match QueryResponse::decode(&p, self.caps) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        if e.as_server().is_some() {
+                            // ERR ends the statement chain: nothing else follows.
+                            self.state = ResultState::Idle;
+                            self.infile_error = None;
+                        }
+                        return Err(e);
+                    }
+                };
+                match response {
+                    QueryResponse::Ok(ok) => {
+                        self.apply_ok(&ok);
+                        if let Some(e) = self.infile_error.take() {
+                            return Err(e);
+                        }
+                        Ok(Step::Ok(ok))
+                    }
+                    _ if expect == Expect::Ok => {
+                        Err(Error::protocol("expected OK or ERR, the server sent a result set"))
+                    }
+                    QueryResponse::LocalInfile { filename } => {
+                        self.send_local_infile(&filename, draining).await?;
+                        Ok(Step::Progress)
+                    }
+                    QueryResponse::ResultSet { column_count } => {
+                        self.state = ResultState::Columns {
+                            remaining: column_count,
+                            columns: Vec::with_capacity(column_count.min(MAX_PREALLOC_COLUMNS) as usize),
+                        };
+                        Ok(Step::Progress)
+                    }
+                }
+            }
+            ResultState::Columns { .. } => {
+                let p = self.io.read_packet().await?;
+                if p.first() == Some(&0xff) {
+                    self.state = ResultState::Idle;
+                    return Err(ErrPacket::decode(&p, self.caps)?.into_error());
+                }
+                let column = Column::decode(&p)?;
+                let deprecate_eof = self.deprecate_eof();
+                let ResultState::Columns { remaining, columns } = &mut self.state else {
+                    return Err(Error::protocol("result state changed while reading columns"));
+                };
+                columns.push(column);
+                *remaining -= 1;
+                if *remaining > 0 {
+                    return Ok(Step::Progress);
+                }
+                let columns = std::mem::take(columns);
+                if deprecate_eof {
+                    Ok(self.enter_rows(columns))
+                } else {
+                    self.state = ResultState::ColumnsEof { columns };
+                    Ok(Step::Progress)
+                }
+            }
+            ResultState::ColumnsEof { columns } => {
+                let columns = std::mem::take(columns);
+                let p = self.io.read_packet().await?;
+                EofPacket::decode(&p)?;
+                Ok(self.enter_rows(columns))
+            }
+            ResultState::Rows { .. } => {
+                let p = self.io.read_packet().await?;
+                if is_result_end(&p, self.deprecate_eof()) {
+                    let (warnings, status) = if self.deprecate_eof() {
+                        let ok = OkPacket::decode(&p, self.caps)?;
+                        (ok.warnings, ok.status)
+                    } else {
+                        let eof = EofPacket::decode(&p)?;
+                        (eof.warnings, eof.status)
+                    };
+                    self.warnings = warnings;
+                    self.affected_rows = 0;
+                    self.insert_id = 0;
+                    self.finish_statement(status, Expect::Query);
+                    return Ok(Step::End);
+                }
+                if p.first() == Some(&0xff) {
+                    // An error mid-stream (max_statement_time, a killed query) ends the chain.
+                    self.state = ResultState::Idle;
+                    return Err(ErrPacket::decode(&p, self.caps)?.into_error());
+                }
+                Ok(Step::Row(p))
+            }
+        }
+    }
+
+    fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
+        let set = Arc::new(ColumnSet::new(columns));
+        self.state = ResultState::Rows { columns: set.clone() };
+        Step::Columns(set)
+    }
+
+    /// Reads the next statement's response: `Ok(None)`-like `Step::Ok` for statements
+    /// without rows, or the column set of a result whose rows follow.
+    pub(crate) async fn read_result_head(&mut self) -> Result<ResultHead> {
+        loop {
+            match self.step(false).await? {
+                Step::Ok(ok) => return Ok(ResultHead::Ok(ok)),
+                Step::Columns(c) => return Ok(ResultHead::Rows(c)),
+                Step::Progress => continue,
+                Step::Row(_) | Step::End | Step::Raw(_) => {
+                    return Err(self.fail(Error::protocol("unexpected packet before a result header")))
+                }
+            }
+        }
+    }
+
+    /// The next row packet of the current result set, or `None` at its end.
+    pub(crate) async fn next_row_packet(&mut self) -> Result<Option<Bytes>> {
+        if !matches!(self.state, ResultState::Rows { .. }) {
+            return Ok(None);
+        }
+        match self.step(false).await? {
+            Step::Row(p) => Ok(Some(p)),
+            Step::End => Ok(None),
+            _ => Err(self.fail(Error::protocol("unexpected packet inside a result set"))),
+        }
+    }
+
+    /// Reads and discards whatever earlier commands left unread. Server errors in those
+    /// leftovers belong to statements nobody waits for, so they are logged, not returned.
+    pub(crate) async fn drain(&mut self) -> Result<()> {
+        while !self.is_idle() {
+            match self.step(true).await {
+                Ok(_) => {}
+                Err(Error::Server(e)) => tracing::debug!(error = %e, "error in unread result discarded"),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The head of one statement's response.
+pub(crate) enum ResultHead {
+    Ok(OkPacket),
+    Rows(Arc<ColumnSet>),
+}

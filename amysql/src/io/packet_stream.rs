@@ -1,0 +1,157 @@
+//! Buffered packet I/O over a [`Stream`].
+//!
+//! Both directions are cancel-safe at packet granularity: a read only consumes bytes from
+//! the receive buffer once a whole logical packet is there, and the send buffer is
+//! advanced by exactly what was written. A future dropped mid-read or mid-write therefore
+//! leaves the buffers consistent, and the connection can finish the job later.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::stream::Stream;
+use crate::error::{client_code, Error, Result};
+use crate::protocol::packet::{find_frame, join_chunks, HEADER_LEN};
+
+/// Largest logical packet the client accepts from the server (MySQL's own upper bound
+/// for max_allowed_packet).
+pub const MAX_INCOMING_PACKET: usize = 1 << 30;
+
+const READ_CHUNK: usize = 64 * 1024;
+
+pub struct PacketStream {
+    pub(crate) stream: Stream,
+    rbuf: BytesMut,
+    /// Encoded packets waiting to be written; `wpos` is how much of it has been written.
+    wbuf: Vec<u8>,
+    wpos: usize,
+    /// Sequence id expected on the next packet read, and used on the next write.
+    pub(crate) seq: u8,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
+}
+
+impl PacketStream {
+    pub fn new(stream: Stream) -> Self {
+        PacketStream {
+            stream,
+            rbuf: BytesMut::with_capacity(READ_CHUNK),
+            wbuf: Vec::new(),
+            wpos: 0,
+            seq: 0,
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+
+    /// Bytes received but not yet consumed (non-zero only mid-result or on a protocol error).
+    pub fn buffered(&self) -> usize {
+        self.rbuf.len()
+    }
+
+    /// Bytes queued but not yet written.
+    pub fn unflushed(&self) -> usize {
+        self.wbuf.len() - self.wpos
+    }
+
+    /// The send buffer, for encoders to append framed packets to. Call [`flush`] after.
+    pub fn write_buf(&mut self) -> &mut Vec<u8> {
+        if self.wpos == self.wbuf.len() {
+            self.wbuf.clear();
+            self.wpos = 0;
+            // Don't keep a 20 MiB buffer alive because of one large query.
+            if self.wbuf.capacity() > 4 * 1024 * 1024 {
+                self.wbuf = Vec::new();
+            }
+        }
+        &mut self.wbuf
+    }
+
+    /// Writes everything queued. Cancel-safe: what is not yet written stays queued.
+    pub async fn flush(&mut self) -> Result<()> {
+        let fut = async {
+            while self.wpos < self.wbuf.len() {
+                let n = self.stream.write(&self.wbuf[self.wpos..]).await.map_err(|e| {
+                    Error::io(client_code::SERVER_GONE, "writing to the server", e)
+                })?;
+                if n == 0 {
+                    return Err(Error::Io {
+                        code: client_code::SERVER_GONE,
+                        message: "server closed the connection".into(),
+                        source: None,
+                    });
+                }
+                self.wpos += n;
+            }
+            self.stream
+                .flush()
+                .await
+                .map_err(|e| Error::io(client_code::SERVER_GONE, "flushing to the server", e))
+        };
+        match self.write_timeout {
+            Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { what: "write", after: t })?,
+            None => fut.await,
+        }
+    }
+
+    /// Reads one logical packet (chunks of 16 MiB joined) and returns its payload.
+    pub async fn read_packet(&mut self) -> Result<Bytes> {
+        match self.read_timeout {
+            Some(t) => tokio::time::timeout(t, self.read_packet_inner())
+                .await
+                .map_err(|_| Error::Timeout { what: "read", after: t })?,
+            None => self.read_packet_inner().await,
+        }
+    }
+
+    async fn read_packet_inner(&mut self) -> Result<Bytes> {
+        loop {
+            if let Some(frame) = find_frame(&self.rbuf, MAX_INCOMING_PACKET)? {
+                // Complete packet present: consume it in one synchronous step.
+                self.seq = frame.last_seq.wrapping_add(1);
+                let wire = self.rbuf.split_to(frame.wire_len);
+                return Ok(if frame.chunks == 1 {
+                    wire.freeze().slice(HEADER_LEN..)
+                } else {
+                    Bytes::from(join_chunks(&wire, &frame))
+                });
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
+                self.rbuf.reserve(READ_CHUNK);
+            }
+            let n = self
+                .stream
+                .read_buf(&mut self.rbuf)
+                .await
+                .map_err(|e| Error::io(client_code::SERVER_LOST, "reading from the server", e))?;
+            if n == 0 {
+                return Err(Error::Io {
+                    code: client_code::SERVER_LOST,
+                    message: "lost connection to server (the server closed the connection)".into(),
+                    source: None,
+                });
+            }
+        }
+    }
+
+    /// Reads any bytes already available without waiting, to notice a server that closed
+    /// an idle connection. Returns false when the socket is closed or holds unexpected data.
+    pub fn probe_idle(&mut self) -> bool {
+        use std::task::{Context, Poll};
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut tmp = [0u8; 64];
+        let mut rb = tokio::io::ReadBuf::new(&mut tmp);
+        match tokio::io::AsyncRead::poll_read(std::pin::Pin::new(&mut self.stream), &mut cx, &mut rb) {
+            Poll::Pending => self.rbuf.is_empty(),
+            // EOF or an error packet (e.g. the server's idle-timeout notice): not usable.
+            Poll::Ready(_) => false,
+        }
+    }
+
+    /// Shuts the write side down (used after COM_QUIT).
+    pub async fn shutdown(&mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+}

@@ -1,0 +1,483 @@
+//! Connection options: a builder and `mysql://` URL parsing.
+//!
+//! `Debug` shows the user and hides the password; error messages about a URL never echo
+//! the URL itself, since it may carry the password.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+
+use crate::conn::local_infile::LocalInfile;
+use crate::error::{Error, Result};
+
+/// How TLS is negotiated (MySQL's `--ssl-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// Never use TLS.
+    Disabled,
+    /// Use TLS when the server offers it, without verifying the certificate (default).
+    #[default]
+    Preferred,
+    /// Require TLS; do not verify the certificate.
+    Required,
+    /// Require TLS and verify the certificate chain against `ssl_ca` (or the system roots).
+    VerifyCa,
+    /// Like `VerifyCa`, and also check that the certificate names the host.
+    VerifyIdentity,
+}
+
+impl FromStr for SslMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s.to_ascii_lowercase().replace('-', "_").as_str() {
+            "disabled" | "disable" | "false" | "0" => SslMode::Disabled,
+            "preferred" | "prefer" => SslMode::Preferred,
+            "required" | "require" | "true" | "1" => SslMode::Required,
+            "verify_ca" => SslMode::VerifyCa,
+            "verify_identity" | "verify_full" => SslMode::VerifyIdentity,
+            other => return Err(Error::Interface(format!("unknown ssl-mode `{other}`"))),
+        })
+    }
+}
+
+/// Everything needed to open a connection.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) password: Option<String>,
+    pub(crate) db: Option<String>,
+    pub(crate) unix_socket: Option<PathBuf>,
+    pub(crate) charset: String,
+    pub(crate) sql_mode: Option<String>,
+    pub(crate) init_command: Option<String>,
+    pub(crate) autocommit: Option<bool>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
+    pub(crate) ssl_mode: SslMode,
+    pub(crate) ssl_ca: Option<PathBuf>,
+    pub(crate) ssl_cert: Option<PathBuf>,
+    pub(crate) ssl_key: Option<PathBuf>,
+    pub(crate) server_public_key: Option<Arc<Vec<u8>>>,
+    pub(crate) program_name: Option<String>,
+    pub(crate) local_infile: LocalInfile,
+    pub(crate) max_allowed_packet: usize,
+    pub(crate) enable_cleartext_plugin: bool,
+    pub(crate) allow_cleartext_without_tls: bool,
+    pub(crate) echo: bool,
+    pub(crate) multi_statements: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            host: "localhost".into(),
+            port: 3306,
+            user: String::new(),
+            password: None,
+            db: None,
+            unix_socket: None,
+            charset: "utf8mb4".into(),
+            sql_mode: None,
+            init_command: None,
+            autocommit: None,
+            connect_timeout: Some(Duration::from_secs(10)),
+            read_timeout: None,
+            write_timeout: None,
+            ssl_mode: SslMode::Preferred,
+            ssl_ca: None,
+            ssl_cert: None,
+            ssl_key: None,
+            server_public_key: None,
+            program_name: None,
+            local_infile: LocalInfile::Disabled,
+            max_allowed_packet: 16 * 1024 * 1024,
+            enable_cleartext_plugin: false,
+            allow_cleartext_without_tls: false,
+            echo: false,
+            multi_statements: true,
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Defaults: localhost:3306, no user, utf8mb4, ssl-mode preferred, 10 s connect timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = user.into();
+        self
+    }
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+    pub fn db(mut self, db: impl Into<String>) -> Self {
+        self.db = Some(db.into());
+        self
+    }
+    /// Connect through this unix socket instead of TCP.
+    pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
+        self.unix_socket = Some(path.into());
+        self
+    }
+    /// Connection charset (default utf8mb4). Client-side `%s` escaping refuses GBK, BIG5,
+    /// SJIS, CP932 and GB2312, where backslash escaping is unsafe.
+    pub fn charset(mut self, charset: impl Into<String>) -> Self {
+        self.charset = charset.into();
+        self
+    }
+    /// `SET sql_mode = ...` right after connecting.
+    pub fn sql_mode(mut self, mode: impl Into<String>) -> Self {
+        self.sql_mode = Some(mode.into());
+        self
+    }
+    /// A statement run after connecting (and after every reset).
+    pub fn init_command(mut self, sql: impl Into<String>) -> Self {
+        self.init_command = Some(sql.into());
+        self
+    }
+    /// Set autocommit on connect. Unset, the server's default (ON) stays: this differs from
+    /// aiomysql, whose default is False.
+    pub fn autocommit(mut self, on: bool) -> Self {
+        self.autocommit = Some(on);
+        self
+    }
+    /// Bound on TCP connect plus the whole handshake (default 10 s).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = Some(t);
+        self
+    }
+    /// Bound on each wait for server data; on expiry the connection is closed.
+    pub fn read_timeout(mut self, t: Duration) -> Self {
+        self.read_timeout = Some(t);
+        self
+    }
+    /// Bound on each write to the server.
+    pub fn write_timeout(mut self, t: Duration) -> Self {
+        self.write_timeout = Some(t);
+        self
+    }
+    pub fn ssl_mode(mut self, mode: SslMode) -> Self {
+        self.ssl_mode = mode;
+        self
+    }
+    /// PEM file with the CA certificate(s) to verify the server against.
+    pub fn ssl_ca(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_ca = Some(path.into());
+        self
+    }
+    /// PEM client certificate, for users that REQUIRE X509.
+    pub fn ssl_cert(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_cert = Some(path.into());
+        self
+    }
+    /// PEM private key for `ssl_cert`.
+    pub fn ssl_key(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_key = Some(path.into());
+        self
+    }
+    /// The server's RSA public key (PEM), for sha256_password / caching_sha2_password full
+    /// authentication without TLS; saves the round trip that asks the server for it.
+    pub fn server_public_key(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.server_public_key = Some(Arc::new(pem.into()));
+        self
+    }
+    /// Sent as the `program_name` connection attribute.
+    pub fn program_name(mut self, name: impl Into<String>) -> Self {
+        self.program_name = Some(name.into());
+        self
+    }
+    /// LOAD DATA LOCAL INFILE policy (refused by default).
+    pub fn local_infile(mut self, policy: LocalInfile) -> Self {
+        self.local_infile = policy;
+        self
+    }
+    /// Largest packet the client sends (default 16 MiB); larger queries are refused before
+    /// they are sent.
+    pub fn max_allowed_packet(mut self, bytes: usize) -> Self {
+        self.max_allowed_packet = bytes;
+        self
+    }
+    /// Allow the mysql_clear_password plugin (needed for PAM/LDAP). It is still refused on
+    /// plain TCP without TLS unless `allow_cleartext_without_tls(true)` is also set.
+    pub fn enable_cleartext_plugin(mut self, on: bool) -> Self {
+        self.enable_cleartext_plugin = on;
+        self
+    }
+    /// Permit the cleartext plugin to send the password over an unencrypted TCP connection.
+    pub fn allow_cleartext_without_tls(mut self, on: bool) -> Self {
+        self.allow_cleartext_without_tls = on;
+        self
+    }
+    /// Log every query through `tracing` at INFO (aiomysql's `echo`).
+    pub fn echo(mut self, on: bool) -> Self {
+        self.echo = on;
+        self
+    }
+    /// Allow `;`-separated statements in one query (default on, as in aiomysql).
+    pub fn multi_statements(mut self, on: bool) -> Self {
+        self.multi_statements = on;
+        self
+    }
+
+    /// The configured user.
+    pub fn get_user(&self) -> &str {
+        &self.user
+    }
+    /// The configured host.
+    pub fn get_host(&self) -> &str {
+        &self.host
+    }
+    /// The configured port.
+    pub fn get_port(&self) -> u16 {
+        self.port
+    }
+    /// The configured database.
+    pub fn get_db(&self) -> Option<&str> {
+        self.db.as_deref()
+    }
+
+    fn apply_param(mut self, key: &str, value: &str) -> Result<Self> {
+        let dur = |v: &str| -> Result<Duration> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| Error::Interface(format!("URL option `{key}` must be a number of seconds")))
+        };
+        let flag = |v: &str| -> Result<bool> {
+            match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(Error::Interface(format!("URL option `{key}` must be true or false"))),
+            }
+        };
+        match key.replace('-', "_").to_ascii_lowercase().as_str() {
+            "ssl_mode" | "sslmode" => self.ssl_mode = value.parse()?,
+            "ssl_ca" | "sslca" => self.ssl_ca = Some(value.into()),
+            "ssl_cert" => self.ssl_cert = Some(value.into()),
+            "ssl_key" => self.ssl_key = Some(value.into()),
+            "socket" | "unix_socket" => self.unix_socket = Some(value.into()),
+            "charset" => self.charset = value.into(),
+            "sql_mode" => self.sql_mode = Some(value.into()),
+            "init_command" => self.init_command = Some(value.into()),
+            "autocommit" => self.autocommit = Some(flag(value)?),
+            "connect_timeout" => self.connect_timeout = Some(dur(value)?),
+            "read_timeout" => self.read_timeout = Some(dur(value)?),
+            "write_timeout" => self.write_timeout = Some(dur(value)?),
+            "program_name" => self.program_name = Some(value.into()),
+            "echo" => self.echo = flag(value)?,
+            "multi_statements" => self.multi_statements = flag(value)?,
+            "enable_cleartext_plugin" => self.enable_cleartext_plugin = flag(value)?,
+            "max_allowed_packet" => {
+                self.max_allowed_packet = value
+                    .parse()
+                    .map_err(|_| Error::Interface("URL option `max_allowed_packet` must be a byte count".into()))?
+            }
+            _ => return Err(Error::Interface(format!("unknown URL option `{key}`"))),
+        }
+        Ok(self)
+    }
+}
+
+fn decode(part: &str, what: &str) -> Result<String> {
+    percent_decode_str(part)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| Error::Interface(format!("connection URL: {what} is not valid percent-encoded UTF-8")))
+}
+
+impl FromStr for ConnectOptions {
+    type Err = Error;
+
+    /// Parses `mysql://user:password@host:port/db?option=value&...` (also `mariadb://`).
+    /// Options: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, charset, sql_mode,
+    /// init_command, autocommit, connect_timeout, read_timeout, write_timeout (seconds),
+    /// program_name, echo, multi_statements, enable_cleartext_plugin, max_allowed_packet.
+    fn from_str(url: &str) -> Result<Self> {
+        let rest = url
+            .strip_prefix("mysql://")
+            .or_else(|| url.strip_prefix("mariadb://"))
+            .ok_or_else(|| Error::Interface("connection URL must start with mysql:// or mariadb://".into()))?;
+        let (main, query) = match rest.split_once('?') {
+            Some((m, q)) => (m, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match main.split_once('/') {
+            Some((a, p)) => (a, p),
+            None => (main, ""),
+        };
+        let mut opts = ConnectOptions::new();
+        let hostport = match authority.rsplit_once('@') {
+            Some((userinfo, hostport)) => {
+                let (user, pass) = match userinfo.split_once(':') {
+                    Some((u, p)) => (u, Some(p)),
+                    None => (userinfo, None),
+                };
+                opts.user = decode(user, "user")?;
+                if let Some(p) = pass {
+                    opts.password = Some(decode(p, "password")?);
+                }
+                hostport
+            }
+            None => authority,
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| Error::Interface("connection URL: unterminated [IPv6] host".into()))?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if !host.is_empty() {
+            opts.host = decode(host, "host")?;
+        }
+        if let Some(p) = port {
+            opts.port = p
+                .parse()
+                .map_err(|_| Error::Interface(format!("connection URL: port `{p}` is not a number from 0 to 65535")))?;
+        }
+        let db = path.trim_end_matches('/');
+        if !db.is_empty() {
+            opts.db = Some(decode(db, "database")?);
+        }
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = decode(v, "option value")?;
+            opts = opts.apply_param(&decode(k, "option name")?, &v)?;
+        }
+        Ok(opts)
+    }
+}
+
+impl TryFrom<&str> for ConnectOptions {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("db", &self.db)
+            .field("unix_socket", &self.unix_socket)
+            .field("charset", &self.charset)
+            .field("ssl_mode", &self.ssl_mode)
+            .field("autocommit", &self.autocommit)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Anything `connect` accepts: options, or a URL string.
+pub trait IntoConnectOptions {
+    fn into_connect_options(self) -> Result<ConnectOptions>;
+}
+
+impl IntoConnectOptions for ConnectOptions {
+    fn into_connect_options(self) -> Result<ConnectOptions> {
+        Ok(self)
+    }
+}
+impl IntoConnectOptions for &ConnectOptions {
+    fn into_connect_options(self) -> Result<ConnectOptions> {
+        Ok(self.clone())
+    }
+}
+impl IntoConnectOptions for &str {
+    fn into_connect_options(self) -> Result<ConnectOptions> {
+        self.parse()
+    }
+}
+impl IntoConnectOptions for &String {
+    fn into_connect_options(self) -> Result<ConnectOptions> {
+        self.parse()
+    }
+}
+impl IntoConnectOptions for String {
+    fn into_connect_options(self) -> Result<ConnectOptions> {
+        self.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_url() {
+        let o: ConnectOptions =
+            "mysql://ro%40t:p%3Aw%2F@db.example:3307/my%20db?ssl-mode=verify_ca&ssl-ca=/ca.pem&connect_timeout=2.5&autocommit=false"
+                .parse()
+                .unwrap();
+        assert_eq!(o.user, "ro@t");
+        assert_eq!(o.password.as_deref(), Some("p:w/"));
+        assert_eq!((o.host.as_str(), o.port), ("db.example", 3307));
+        assert_eq!(o.db.as_deref(), Some("my db"));
+        assert_eq!(o.ssl_mode, SslMode::VerifyCa);
+        assert_eq!(o.ssl_ca, Some(PathBuf::from("/ca.pem")));
+        assert_eq!(o.connect_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(o.autocommit, Some(false));
+    }
+
+    #[test]
+    fn minimal_and_ipv6() {
+        let o: ConnectOptions = "mysql://localhost".parse().unwrap();
+        assert_eq!((o.host.as_str(), o.port, o.user.as_str(), o.db), ("localhost", 3306, "", None));
+        let o: ConnectOptions = "mariadb://u@[::1]:3310/".parse().unwrap();
+        assert_eq!((o.host.as_str(), o.port), ("::1", 3310));
+        let o: ConnectOptions = "mysql://u@localhost/test?socket=/run/mysqld.sock".parse().unwrap();
+        assert_eq!(o.unix_socket, Some(PathBuf::from("/run/mysqld.sock")));
+    }
+
+    #[test]
+    fn malformed_urls_are_errors_without_secrets() {
+        for bad in [
+            "postgres://u:secret@h/db",
+            "mysql://u:secret@h:99999/db",
+            "mysql://u:secret@h:port/db",
+            "mysql://u:secret@[::1/db",
+            "mysql://u:secret@h/db?ssl-mode=sometimes",
+            "mysql://u:secret@h/db?frobnicate=1",
+            "mysql://u:secret@h/db?connect_timeout=-1",
+            "mysql://u:secret@h/%ff",
+        ] {
+            let e = bad.parse::<ConnectOptions>().unwrap_err();
+            assert!(!e.to_string().contains("secret"), "{bad}: {e}");
+            assert_eq!(e.kind(), crate::ErrorKind::Interface, "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_password() {
+        let o = ConnectOptions::new().user("alice").password("hunter2");
+        let d = format!("{o:?}");
+        assert!(d.contains("alice") && d.contains("<redacted>") && !d.contains("hunter2"), "{d}");
+    }
+}
