@@ -166,7 +166,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         state: ResultState::Idle,
         broken: None,
         infile_error: None,
-        pending_cleanup: None,
+        pending_cleanup: Vec::new(),
         nonce: greeting.nonce.clone(),
         auth_plugin: plugin_name.clone(),
     };

@@ -43,8 +43,9 @@ pub struct Connection {
     pub(crate) broken: Option<String>,
     /// An error to report once the server acknowledges a refused LOCAL INFILE request.
     pub(crate) infile_error: Option<Error>,
-    /// SQL to run before the next command: a queued rollback from a dropped transaction.
-    pub(crate) pending_cleanup: Option<String>,
+    /// SQL to run, in order, before the next command: rollbacks queued by dropped
+    /// transaction guards (which cannot await in `Drop`).
+    pub(crate) pending_cleanup: Vec<String>,
     /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
     pub(crate) nonce: Vec<u8>,
     pub(crate) auth_plugin: String,
@@ -133,7 +134,7 @@ impl Connection {
     pub fn is_clean(&self) -> bool {
         self.broken.is_none()
             && self.is_idle()
-            && self.pending_cleanup.is_none()
+            && self.pending_cleanup.is_empty()
             && self.io.unflushed() == 0
             && self.io.buffered() == 0
     }
@@ -159,15 +160,26 @@ impl Connection {
         if !self.is_idle() {
             self.drain().await?;
         }
-        if let Some(sql) = self.pending_cleanup.take() {
+        while !self.pending_cleanup.is_empty() {
             // Queued by a dropped transaction guard. Until it has run, the connection must
             // not be used: a failure here breaks it rather than leaving a transaction open.
+            let sql = self.pending_cleanup.remove(0);
             self.broken = Some(format!("queued `{sql}` did not complete"));
             self.write_command(command::QUERY, sql.as_bytes(), Expect::Query).await?;
             self.drain_strict().await?;
             self.broken = None;
         }
         Ok(())
+    }
+
+    /// Queues SQL to run before the next command. For `Drop` impls, which cannot await.
+    pub(crate) fn queue_cleanup(&mut self, sql: impl Into<String>) {
+        self.pending_cleanup.push(sql.into());
+    }
+
+    /// Runs queued cleanup now (the pool calls this when a connection comes back).
+    pub async fn run_pending_cleanup(&mut self) -> Result<()> {
+        self.prepare_command().await
     }
 
     /// Like `drain`, but server errors are returned.
