@@ -164,3 +164,35 @@ impl Connection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleartext_needs_opt_in_and_a_secure_transport() {
+        let opts = ConnectOptions::new();
+        let e = initial_response(plugin::MYSQL_CLEAR_PASSWORD, b"pw", b"", true, &opts).unwrap_err();
+        assert!(e.to_string().contains("enable_cleartext_plugin"), "{e}");
+        let opts = opts.enable_cleartext_plugin(true);
+        let e = initial_response(plugin::MYSQL_CLEAR_PASSWORD, b"pw", b"", false, &opts).unwrap_err();
+        assert!(e.to_string().contains("without TLS") && !e.to_string().contains("pw\0"), "{e}");
+        assert_eq!(initial_response(plugin::MYSQL_CLEAR_PASSWORD, b"pw", b"", true, &opts).unwrap(), b"pw\0");
+        let opts = opts.allow_cleartext_without_tls(true);
+        assert_eq!(initial_response(plugin::MYSQL_CLEAR_PASSWORD, b"pw", b"", false, &opts).unwrap(), b"pw\0");
+    }
+
+    #[test]
+    fn unknown_plugin_is_a_clear_error() {
+        let e = initial_response("auth_gssapi_client", b"pw", b"", true, &ConnectOptions::new()).unwrap_err();
+        assert!(e.to_string().contains("`auth_gssapi_client`"), "{e}");
+    }
+
+    #[test]
+    fn sha256_without_tls_or_key_requests_the_key() {
+        let opts = ConnectOptions::new();
+        assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", false, &opts).unwrap(), vec![1]);
+        assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", true, &opts).unwrap(), b"pw\0");
+        assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"", b"n", false, &opts).unwrap(), vec![0]);
+    }
+}
