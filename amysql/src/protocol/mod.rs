@@ -11,3 +11,6 @@ pub mod handshake;
 pub mod packet;
 pub mod response;
 pub mod text_row;
+
+#[cfg(test)]
+mod fuzz_tests;
