@@ -7,6 +7,7 @@ pub mod io;
 mod opts;
 pub mod protocol;
 pub mod row;
+pub mod value;
 
 pub use conn::commands::{QueryResult, Warning};
 pub use conn::local_infile::{LocalInfile, LocalInfileHandler};
@@ -14,4 +15,5 @@ pub use conn::{connect, Connection};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
 pub use opts::{ConnectOptions, IntoConnectOptions, SslMode};
 pub use protocol::column::Column;
-pub use row::ColumnSet;
+pub use row::{ColumnIndex, ColumnSet, DictRow, FromRow, Row, RowRef};
+pub use value::{Date, DateTime, FormatContext, FromSql, Json, Params, SqlTemplate, Time, ToSql, Value};

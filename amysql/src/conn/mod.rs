@@ -17,6 +17,7 @@ use crate::opts::ConnectOptions;
 use crate::protocol::charset::Charset;
 use crate::protocol::command::{begin_command, finish_command};
 use crate::protocol::constants::{command, status};
+use crate::value::{FormatContext, ToSql};
 use result::{Expect, ResultState};
 
 pub use connect::connect;
@@ -116,6 +117,19 @@ impl Connection {
     /// The connection's charset name (utf8mb4 unless configured).
     pub fn charset(&self) -> &str {
         self.charset.name
+    }
+
+    /// How `%s` values are written for this connection right now: quote doubling when the
+    /// session has NO_BACKSLASH_ESCAPES (read from the latest status flags, so a `SET
+    /// sql_mode` mid-session is honoured), and a refusal on multibyte charsets where
+    /// client-side escaping is unsafe.
+    pub fn format_context(&self) -> FormatContext {
+        FormatContext::new(self.no_backslash_escapes(), self.charset.name)
+    }
+
+    /// The SQL literal `%s` would produce for `value` on this connection.
+    pub fn escape<T: ToSql + ?Sized>(&self, value: &T) -> Result<String> {
+        crate::value::escape_value(value, &self.format_context())
     }
 
     /// The options this connection was opened with.

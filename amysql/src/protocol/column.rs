@@ -75,6 +75,11 @@ impl Column {
         }
     }
 
+    /// Sets the table alias (tests and synthesized results).
+    pub fn set_table(&mut self, table: impl Into<String>) {
+        self.table = table.into();
+    }
+
     /// The column's name or alias as the query labelled it.
     pub fn name(&self) -> &str {
         &self.name

@@ -1,0 +1,71 @@
+//! rust_decimal support: exact text both ways, never through a float.
+
+use std::io::Write as _;
+
+use rust_decimal::Decimal;
+
+use super::format::FormatContext;
+use super::from_sql::{non_null, utf8, DecodeError, FromSql};
+use super::to_sql::ToSql;
+use super::Value;
+use crate::error::Result;
+use crate::protocol::column::Column;
+
+impl ToSql for Decimal {
+    /// Unquoted, like PyMySQL's `Decimal` literal, so the server reads an exact DECIMAL.
+    /// `Display` writes plain digits (no exponent), which is always a valid literal.
+    fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
+}
+
+impl FromSql for Decimal {
+    /// Exact: a DECIMAL(65,30) value with more digits than rust_decimal's 28 is an error,
+    /// not silently rounded. Exponent forms (DOUBLE columns) are accepted.
+    fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
+        let raw = non_null(raw)?;
+        let text = utf8(raw)?;
+        let parsed = if text.contains(['e', 'E']) { Decimal::from_scientific(text) } else { Decimal::from_str_exact(text) };
+        parsed.map_err(|e| DecodeError::new(format!("invalid decimal {}: {e}", super::from_sql::show_bytes(raw))))
+    }
+}
+
+impl From<Decimal> for Value {
+    fn from(d: Decimal) -> Value {
+        Value::Decimal(d.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::constants::column_type;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimal_literal_is_exact_text() {
+        let d = Decimal::from_str("-1234567890.123456789012345678").unwrap();
+        let mut out = Vec::new();
+        d.write_sql(&mut out, &FormatContext::default()).unwrap();
+        assert_eq!(out, b"-1234567890.123456789012345678");
+        let big = Decimal::from_str("7922816251426433759354395033").unwrap();
+        out.clear();
+        big.write_sql(&mut out, &FormatContext::default()).unwrap();
+        assert_eq!(out, b"7922816251426433759354395033");
+    }
+
+    #[test]
+    fn decimal_decodes_exactly() {
+        let c = Column::new("d", column_type::NEWDECIMAL, 63, 0);
+        let d = Decimal::from_sql(Some(b"123.45"), &c).unwrap();
+        assert_eq!(d.to_string(), "123.45");
+        assert_eq!(Decimal::from_sql(Some(b"0.1000000000000000000000000001"), &c).unwrap().to_string(), "0.1000000000000000000000000001");
+        assert_eq!(Decimal::from_sql(Some(b"1.5e3"), &c).unwrap(), Decimal::from(1500));
+        let e = Decimal::from_sql(Some(b"12x"), &c).unwrap_err();
+        assert!(e.reason().starts_with("invalid decimal \"12x\""), "{e}");
+        assert!(Decimal::from_sql(Some(b"123456789012345678901234567890.5"), &c).is_err());
+        assert_eq!(Value::from(d), Value::Decimal("123.45".into()));
+    }
+}
