@@ -29,8 +29,8 @@ pub(crate) enum ResultState {
     Columns { remaining: u64, columns: Vec<Column> },
     /// Definitions read; the classic EOF packet (no DEPRECATE_EOF) comes next.
     ColumnsEof { columns: Vec<Column> },
-    /// Reading rows of a result set.
-    Rows { columns: Arc<ColumnSet> },
+    /// Reading rows of a result set (the columns went to whoever read the head).
+    Rows,
 }
 
 /// The shape of the response a command produces.
@@ -180,7 +180,7 @@ impl Connection {
                 EofPacket::decode(&p)?;
                 Ok(self.enter_rows(columns))
             }
-            ResultState::Rows { .. } => {
+            ResultState::Rows => {
                 let p = self.io.read_packet().await?;
                 if is_result_end(&p, self.deprecate_eof()) {
                     let (warnings, status) = if self.deprecate_eof() {
@@ -208,7 +208,7 @@ impl Connection {
 
     fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
         let set = Arc::new(ColumnSet::new(columns));
-        self.state = ResultState::Rows { columns: set.clone() };
+        self.state = ResultState::Rows;
         Step::Columns(set)
     }
 
@@ -229,7 +229,7 @@ impl Connection {
 
     /// The next row packet of the current result set, or `None` at its end.
     pub(crate) async fn next_row_packet(&mut self) -> Result<Option<Bytes>> {
-        if !matches!(self.state, ResultState::Rows { .. }) {
+        if !matches!(self.state, ResultState::Rows) {
             return Ok(None);
         }
         match self.step(false).await? {
