@@ -245,6 +245,7 @@ pub trait MigrateTarget<'a>: Send {
 /// The connection a migration run uses.
 pub enum MigrateConn<'a> {
     Borrowed(&'a mut Connection),
+    Pooled(crate::pool::PooledConnection),
 }
 
 impl std::ops::Deref for MigrateConn<'_> {
@@ -252,6 +253,7 @@ impl std::ops::Deref for MigrateConn<'_> {
     fn deref(&self) -> &Connection {
         match self {
             MigrateConn::Borrowed(c) => c,
+            MigrateConn::Pooled(c) => c,
         }
     }
 }
@@ -260,6 +262,7 @@ impl std::ops::DerefMut for MigrateConn<'_> {
     fn deref_mut(&mut self) -> &mut Connection {
         match self {
             MigrateConn::Borrowed(c) => c,
+            MigrateConn::Pooled(c) => c,
         }
     }
 }
@@ -267,5 +270,11 @@ impl std::ops::DerefMut for MigrateConn<'_> {
 impl<'a> MigrateTarget<'a> for &'a mut Connection {
     fn connection(self) -> futures_util::future::BoxFuture<'a, Result<MigrateConn<'a>>> {
         Box::pin(async move { Ok(MigrateConn::Borrowed(self)) })
+    }
+}
+
+impl<'a> MigrateTarget<'a> for &'a crate::pool::Pool {
+    fn connection(self) -> futures_util::future::BoxFuture<'a, Result<MigrateConn<'a>>> {
+        Box::pin(async move { Ok(MigrateConn::Pooled(self.acquire().await?)) })
     }
 }
