@@ -2,21 +2,37 @@
 #![forbid(unsafe_code)]
 
 pub mod conn;
+pub mod cursor;
 mod error;
 pub mod io;
 mod opts;
 pub mod pool;
 pub mod migrate;
 pub mod protocol;
+pub mod query;
 pub mod row;
+pub mod transaction;
 pub mod value;
 
 pub use conn::commands::{QueryResult, Warning};
 pub use conn::local_infile::{LocalInfile, LocalInfileHandler};
 pub use conn::{connect, Connection};
+pub use cursor::{ColumnDescription, Cursor, DictCursor, GenericCursor, SSCursor, SSDictCursor, ScrollMode};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
 pub use opts::{ConnectOptions, IntoConnectOptions, SslMode};
 pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
 pub use protocol::column::Column;
+pub use query::{
+    query, query_as, query_as_with, query_scalar, query_scalar_with, query_with, Executor, Query, QueryAs,
+    QueryScalar, RowStream,
+};
 pub use row::{ColumnIndex, ColumnSet, DictRow, FromRow, Row, RowRef};
+pub use transaction::{
+    BoxFuture, IsolationLevel, RetryableError, Transaction, TwoPhaseTransaction, TxOptions,
+};
+/// Macros: `#[derive(FromRow)]` and `#[derive(Params)]` share their names with the traits
+/// (derive macros live in the macro namespace, as serde's do).
+pub use amysql_macros::{query, query_as, query_scalar, FromRow, Params};
+#[doc(hidden)]
+pub use query::private as __private;
 pub use value::{Date, DateTime, FormatContext, FromSql, Json, Params, SqlTemplate, Time, ToSql, Value};

@@ -24,7 +24,10 @@ pub(crate) struct Slot<M: Manager> {
 impl<M: Manager> Slot<M> {
     /// Takes responsibility for a unit already counted in `size`.
     pub(crate) fn adopt(pool: &Arc<Shared<M>>) -> Self {
-        Slot { pool: pool.clone(), armed: true }
+        Slot {
+            pool: pool.clone(),
+            armed: true,
+        }
     }
 
     /// The unit now belongs to the free queue (which counts its entries itself).
@@ -57,7 +60,7 @@ impl<M: Manager> Drop for Closing<M> {
 
 /// A connection out of the pool. Returned (or discarded) when dropped.
 pub(crate) struct Pooled<M: Manager> {
-    pub(crate) live: Option<Live<M::Conn>>,
+    pub(crate) live: Option<Box<Live<M::Conn>>>,
     pub(crate) permit: Option<OwnedSemaphorePermit>,
     pub(crate) slot: Option<Slot<M>>,
     /// Set while the pool itself is checking the connection: if that check is
@@ -67,16 +70,27 @@ pub(crate) struct Pooled<M: Manager> {
 
 impl<M: Manager> Pooled<M> {
     pub(crate) fn conn(&self) -> &M::Conn {
-        &self.live.as_ref().expect("a Pooled holds its connection until dropped").conn
+        &self
+            .live
+            .as_ref()
+            .expect("a Pooled holds its connection until dropped")
+            .conn
     }
 
     pub(crate) fn conn_mut(&mut self) -> &mut M::Conn {
-        &mut self.live.as_mut().expect("a Pooled holds its connection until dropped").conn
+        &mut self
+            .live
+            .as_mut()
+            .expect("a Pooled holds its connection until dropped")
+            .conn
     }
 
     /// Takes the connection out of the pool's accounting for good.
     pub(crate) fn detach(mut self) -> M::Conn {
-        let live = self.live.take().expect("a Pooled holds its connection until dropped");
+        let live = self
+            .live
+            .take()
+            .expect("a Pooled holds its connection until dropped");
         if let Some(slot) = self.slot.take() {
             slot.pool().forget_checked_out(live.id);
         }
@@ -84,7 +98,10 @@ impl<M: Manager> Pooled<M> {
     }
 
     pub(crate) fn pool(&self) -> &Arc<Shared<M>> {
-        self.slot.as_ref().expect("a Pooled holds its slot until dropped").pool()
+        self.slot
+            .as_ref()
+            .expect("a Pooled holds its slot until dropped")
+            .pool()
     }
 }
 
@@ -103,7 +120,9 @@ impl<M: Manager> DerefMut for Pooled<M> {
 
 impl<M: Manager> Drop for Pooled<M> {
     fn drop(&mut self) {
-        let (Some(live), Some(slot)) = (self.live.take(), self.slot.take()) else { return };
+        let (Some(live), Some(slot)) = (self.live.take(), self.slot.take()) else {
+            return;
+        };
         let pool = slot.pool().clone();
         if self.discard_on_drop {
             pool.discard(live, slot);

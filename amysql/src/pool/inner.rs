@@ -26,51 +26,62 @@ use crate::error::{Error, Result};
 /// connection that takes longer is closed (the server rolls back on disconnect).
 const RECYCLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Upper bound on a polite COM_QUIT before the socket is just dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A connection with the times the pool's policies need.
+/// A connection with the times the pool's policies need. Boxed once when opened and
+/// moved as a box between the free queue and its guard: a `PooledConnection` stays small.
 pub(crate) struct Live<C> {
     pub(crate) conn: C,
     pub(crate) id: u64,
-    created: Instant,
-    idle_since: Instant,
+    pub(super) created: Instant,
+    pub(super) idle_since: Instant,
 }
 
-struct State<C> {
+pub(super) struct State<C> {
     /// Free connections, most recently returned at the back (handed out first, so the
     /// rarely used ones at the front age out through `idle_timeout`).
-    idle: VecDeque<Live<C>>,
-    size: usize,
-    closing: usize,
-    closed: bool,
+    pub(super) idle: VecDeque<Box<Live<C>>>,
+    pub(super) size: usize,
+    pub(super) closing: usize,
+    pub(super) closed: bool,
     /// Checked-out connections' kill ids, for `terminate`.
-    out: HashMap<u64, u64>,
+    pub(super) out: HashMap<u64, u64>,
 }
 
 pub(crate) struct Shared<M: Manager> {
     pub(crate) manager: M,
     pub(crate) opts: PoolOptions,
-    semaphore: Arc<Semaphore>,
+    pub(super) semaphore: Arc<Semaphore>,
     state: Mutex<State<M::Conn>>,
     /// Signalled whenever `size` or `closing` drops, for `wait_closed`.
-    changed: Notify,
+    pub(super) changed: Notify,
     next_id: AtomicU64,
 }
 
 impl<M: Manager> Shared<M> {
     pub(crate) fn new(manager: M, opts: PoolOptions) -> Arc<Self> {
-        let permits = if opts.maxsize == 0 { Semaphore::MAX_PERMITS } else { opts.maxsize };
+        let permits = if opts.maxsize == 0 {
+            Semaphore::MAX_PERMITS
+        } else {
+            opts.maxsize
+        };
         Arc::new(Shared {
             manager,
             opts,
             semaphore: Arc::new(Semaphore::new(permits)),
-            state: Mutex::new(State { idle: VecDeque::new(), size: 0, closing: 0, closed: false, out: HashMap::new() }),
+            state: Mutex::new(State {
+                idle: VecDeque::new(),
+                size: 0,
+                closing: 0,
+                closed: false,
+                out: HashMap::new(),
+            }),
             changed: Notify::new(),
             next_id: AtomicU64::new(1),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<M::Conn>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State<M::Conn>> {
         // The state is consistent after every critical section (no user code runs under
         // the lock), so a panic elsewhere that poisoned it does not invalidate it.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -86,9 +97,14 @@ impl<M: Manager> Shared<M> {
         self.lock().closed
     }
 
-    fn live(&self, conn: M::Conn) -> Live<M::Conn> {
+    fn live(&self, conn: M::Conn) -> Box<Live<M::Conn>> {
         let now = Instant::now();
-        Live { conn, id: self.next_id.fetch_add(1, Ordering::Relaxed), created: now, idle_since: now }
+        Box::new(Live {
+            conn,
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            created: now,
+            idle_since: now,
+        })
     }
 
     pub(crate) fn release_slot(&self) {
@@ -136,7 +152,12 @@ impl<M: Manager> Shared<M> {
             return Err(Error::PoolClosed);
         }
         // Tokio's semaphore is fair: waiters are served in FIFO order.
-        let permit = self.semaphore.clone().acquire_owned().await.map_err(|_| Error::PoolClosed)?;
+        let mut permit = self
+            .semaphore
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::PoolClosed)?;
         loop {
             let taken = {
                 let mut st = self.lock();
@@ -150,7 +171,8 @@ impl<M: Manager> Shared<M> {
                 taken
             };
             let Some(live) = taken else {
-                // A failed or cancelled connect drops the slot, which frees the unit.
+                // A failed or cancelled connect drops the slot, which frees the unit; the
+                // error goes to this caller, nobody retries it behind their back.
                 let slot = Slot::adopt(self);
                 let conn = self.manager.connect().await?;
                 let pooled = self.check_out(self.live(conn), slot, permit);
@@ -165,45 +187,166 @@ impl<M: Manager> Shared<M> {
                 self.spawn_fill();
                 return Ok(pooled);
             }
-            // The connection was bad: its Pooled discards it; reuse the permit.
-            let permit = pooled.permit.take().expect("permit present until dropped");
-            drop(pooled);
-            return Box::pin(self.retry_with(permit)).await;
+            // Dropping `pooled` closes the bad connection; the permit is reused.
+            permit = pooled
+                .permit
+                .take()
+                .expect("a Pooled holds its permit until dropped");
         }
     }
 
-    /// Continues an acquire that already holds a permit (after a failed validation).
-    async fn retry_with(self: &Arc<Self>, permit: OwnedSemaphorePermit) -> Result<Pooled<M>> {
-        let mut permit = Some(permit);
-        loop {
-            let taken = {
-                let mut st = self.lock();
-                if st.closed {
-                    return Err(Error::PoolClosed);
-                }
-                let taken = st.idle.pop_back();
-                if taken.is_none() {
-                    st.size += 1;
-                }
-                taken
-            };
-            let permit_now = permit.take().expect("permit kept across retries");
-            let Some(live) = taken else {
-                let slot = Slot::adopt(self);
-                let conn = self.manager.connect().await?;
-                let pooled = self.check_out(self.live(conn), slot, permit_now);
-                if self.is_closed() {
-                    return Err(Error::PoolClosed);
-                }
-                self.spawn_fill();
-                return Ok(pooled);
-            };
-            let mut pooled = self.check_out(live, Slot::adopt(self), permit_now);
-            if self.validate(&mut pooled).await {
-                self.spawn_fill();
-                return Ok(pooled);
+    fn check_out(
+        self: &Arc<Self>,
+        live: Box<Live<M::Conn>>,
+        slot: Slot<M>,
+        permit: OwnedSemaphorePermit,
+    ) -> Pooled<M> {
+        if let Some(kill_id) = self.manager.kill_id(&live.conn) {
+            self.lock().out.insert(live.id, kill_id);
+        }
+        Pooled {
+            live: Some(live),
+            permit: Some(permit),
+            slot: Some(slot),
+            discard_on_drop: false,
+        }
+    }
+
+    /// Decides whether a free connection may be handed out. While it runs, the connection
+    /// is marked for discarding, so an interrupted ping closes it.
+    async fn validate(&self, p: &mut Pooled<M>) -> bool {
+        p.discard_on_drop = true;
+        let Some(live) = p.live.as_mut() else {
+            return false;
+        };
+        let opts = &self.opts;
+        if opts
+            .max_lifetime
+            .is_some_and(|m| live.created.elapsed() >= m)
+            || opts
+                .pool_recycle
+                .is_some_and(|r| live.idle_since.elapsed() >= r)
+            || !self.manager.quick_check(&mut live.conn)
+        {
+            return false;
+        }
+        if live.idle_since.elapsed() >= opts.ping_after {
+            if let Err(e) = self.manager.check(&mut live.conn).await {
+                tracing::debug!(error = %e, "pooled connection failed its ping; opening another");
+                return false;
             }
-            permit = pooled.permit.take();
+        }
+        p.discard_on_drop = false;
+        true
+    }
+
+    /// Takes back a connection from a dropped `Pooled`. Runs inside `Drop`: never blocks;
+    /// work that needs I/O runs in a spawned task that keeps the permit until it is done.
+    pub(crate) fn give_back(
+        self: &Arc<Self>,
+        live: Box<Live<M::Conn>>,
+        slot: Slot<M>,
+        permit: Option<OwnedSemaphorePermit>,
+    ) {
+        let closed = {
+            let mut st = self.lock();
+            st.out.remove(&live.id);
+            st.closed
+        };
+        let expired = self
+            .opts
+            .max_lifetime
+            .is_some_and(|m| live.created.elapsed() >= m);
+        let verdict = if closed || expired {
+            Returned::Discard
+        } else {
+            self.manager.on_return(&live.conn)
+        };
+        match (verdict, Handle::try_current()) {
+            (Returned::Ready, _) => self.push_idle(live, slot),
+            (Returned::Recycle, Ok(rt)) => {
+                let pool = self.clone();
+                rt.spawn(async move {
+                    // Still counted against maxsize until free again.
+                    let _permit = permit;
+                    let mut live = live;
+                    match tokio::time::timeout(RECYCLE_TIMEOUT, pool.manager.recycle(&mut live.conn)).await {
+                        Ok(Ok(())) => pool.push_idle(live, slot),
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "returned connection could not be cleaned; closing it");
+                            pool.discard(live, slot);
+                        }
+                        Err(_) => pool.discard(live, slot),
+                    }
+                });
+            }
+            // Without a runtime nobody can run the rollback: closing the socket makes the
+            // server roll back instead.
+            (Returned::Recycle, Err(_)) | (Returned::Discard, _) => self.discard(live, slot),
+        }
+    }
+
+    fn push_idle(self: &Arc<Self>, mut live: Box<Live<M::Conn>>, slot: Slot<M>) {
+        let mut st = self.lock();
+        if st.closed {
+            drop(st);
+            return self.discard(live, slot);
+        }
+        live.idle_since = Instant::now();
+        st.idle.push_back(live);
+        drop(st);
+        slot.disarm();
+    }
+
+    /// Closes a connection in the background; `wait_closed` waits for it.
+    pub(crate) fn discard(self: &Arc<Self>, live: Box<Live<M::Conn>>, slot: Slot<M>) {
+        {
+            let mut st = self.lock();
+            st.out.remove(&live.id);
+            st.closing += 1;
+        }
+        let closing = Closing(self.clone());
+        drop(slot);
+        match Handle::try_current() {
+            Ok(rt) => {
+                let pool = self.clone();
+                rt.spawn(async move {
+                    let _closing = closing;
+                    let _ =
+                        tokio::time::timeout(CLOSE_TIMEOUT, pool.manager.close(live.conn)).await;
+                });
+            }
+            Err(_) => drop((live, closing)),
+        }
+    }
+
+    /// Tops the pool up to `minsize` in the background. A background open holds a permit
+    /// like any acquirer (so `size <= maxsize` holds) but never waits for one: it takes
+    /// only permits nobody is queued for.
+    pub(super) fn spawn_fill(self: &Arc<Self>) {
+        let Ok(rt) = Handle::try_current() else {
+            return;
+        };
+        loop {
+            let (slot, permit) = {
+                let mut st = self.lock();
+                if st.closed || st.size >= self.opts.minsize {
+                    return;
+                }
+                let Ok(permit) = self.semaphore.clone().try_acquire_owned() else {
+                    return;
+                };
+                st.size += 1;
+                (Slot::adopt(self), permit)
+            };
+            let pool = self.clone();
+            rt.spawn(async move {
+                let _permit = permit;
+                match pool.manager.connect().await {
+                    Ok(conn) => pool.push_idle(pool.live(conn), slot),
+                    Err(e) => tracing::debug!(error = %e, "pool could not open a connection to reach minsize"),
+                }
+            });
         }
     }
 }

@@ -5,7 +5,7 @@
 //! unit tests plug in fakes whose connects and checks are slow, failing or cancelled.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::conn::Connection;
 use crate::error::Result;
@@ -32,13 +32,19 @@ pub(crate) trait Manager: Send + Sync + 'static {
     fn quick_check(&self, conn: &mut Self::Conn) -> bool;
 
     /// A round trip proving a connection that idled a while still works.
-    fn check<'a>(&'a self, conn: &'a mut Self::Conn) -> impl Future<Output = Result<()>> + Send + 'a;
+    fn check<'a>(
+        &'a self,
+        conn: &'a mut Self::Conn,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
 
     /// Classifies a returned connection; must not block (it runs inside `Drop`).
     fn on_return(&self, conn: &Self::Conn) -> Returned;
 
     /// Makes a `Returned::Recycle` connection clean again.
-    fn recycle<'a>(&'a self, conn: &'a mut Self::Conn) -> impl Future<Output = Result<()>> + Send + 'a;
+    fn recycle<'a>(
+        &'a self,
+        conn: &'a mut Self::Conn,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
 
     /// Closes a connection politely.
     fn close(&self, conn: Self::Conn) -> impl Future<Output = ()> + Send;
@@ -54,13 +60,32 @@ pub(crate) trait Manager: Send + Sync + 'static {
 pub(crate) struct MySqlManager {
     pub(crate) opts: Arc<ConnectOptions>,
     pub(crate) reset_on_release: bool,
+    /// The session autocommit every connection must have when lent: the configured one,
+    /// else what the server gave the first connection.
+    autocommit: OnceLock<bool>,
+}
+
+impl MySqlManager {
+    pub(crate) fn new(opts: Arc<ConnectOptions>, reset_on_release: bool) -> Self {
+        let autocommit = OnceLock::new();
+        if let Some(on) = opts.autocommit {
+            let _ = autocommit.set(on);
+        }
+        MySqlManager {
+            opts,
+            reset_on_release,
+            autocommit,
+        }
+    }
 }
 
 impl Manager for MySqlManager {
     type Conn = Connection;
 
     async fn connect(&self) -> Result<Connection> {
-        crate::conn::connect(&*self.opts).await
+        let conn = crate::conn::connect(&*self.opts).await?;
+        let _ = self.autocommit.set(conn.get_autocommit());
+        Ok(conn)
     }
 
     fn quick_check(&self, conn: &mut Connection) -> bool {
@@ -69,7 +94,10 @@ impl Manager for MySqlManager {
         !conn.is_broken() && conn.is_clean() && conn.io.probe_idle()
     }
 
-    fn check<'a>(&'a self, conn: &'a mut Connection) -> impl Future<Output = Result<()>> + Send + 'a {
+    fn check<'a>(
+        &'a self,
+        conn: &'a mut Connection,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
         conn.ping()
     }
 
@@ -79,33 +107,38 @@ impl Manager for MySqlManager {
         }
         // A user may have switched autocommit off; the next user must get the configured
         // mode, or their writes would silently never commit.
-        let autocommit_changed = self.opts.autocommit.is_some_and(|on| on != conn.get_autocommit());
-        if !conn.is_clean() || conn.in_transaction() || self.reset_on_release || autocommit_changed {
+        let autocommit_changed = self
+            .autocommit
+            .get()
+            .is_some_and(|&on| on != conn.get_autocommit());
+        if !conn.is_clean() || conn.in_transaction() || self.reset_on_release || autocommit_changed
+        {
             Returned::Recycle
         } else {
             Returned::Ready
         }
     }
 
-    fn recycle<'a>(&'a self, conn: &'a mut Connection) -> impl Future<Output = Result<()>> + Send + 'a {
-        async move {
-            // Reads unread results and runs queued rollbacks of dropped transaction guards.
-            conn.run_pending_cleanup().await?;
-            if conn.in_transaction() {
-                conn.query_drop("ROLLBACK").await?;
+    async fn recycle(&self, conn: &mut Connection) -> Result<()> {
+        // Reads unread results and runs queued rollbacks of dropped transaction guards.
+        conn.run_pending_cleanup().await?;
+        if conn.in_transaction() {
+            conn.query_drop("ROLLBACK").await?;
+        }
+        if self.reset_on_release {
+            conn.reset().await?;
+        } else if let Some(&on) = self.autocommit.get() {
+            if on != conn.get_autocommit() {
+                conn.autocommit(on).await?;
             }
-            if self.reset_on_release {
-                conn.reset().await?;
-            } else if let Some(on) = self.opts.autocommit {
-                if on != conn.get_autocommit() {
-                    conn.autocommit(on).await?;
-                }
-            }
-            if conn.is_clean() && !conn.in_transaction() {
-                Ok(())
-            } else {
-                Err(crate::Error::Interface("connection still in a transaction after rollback".into()))
-            }
+        }
+        if conn.is_clean() && !conn.in_transaction() {
+            Ok(())
+        } else {
+            // E.g. a prepared XA branch: ROLLBACK cannot end it, closing the session does.
+            Err(crate::Error::Interface(
+                "connection still in a transaction after rollback".into(),
+            ))
         }
     }
 
