@@ -27,8 +27,17 @@ impl FromSql for Decimal {
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
         let raw = non_null(raw)?;
         let text = utf8(raw)?;
-        let parsed = if text.contains(['e', 'E']) { Decimal::from_scientific(text) } else { Decimal::from_str_exact(text) };
-        parsed.map_err(|e| DecodeError::new(format!("invalid decimal {}: {e}", super::from_sql::show_bytes(raw))))
+        let parsed = if text.contains(['e', 'E']) {
+            Decimal::from_scientific(text)
+        } else {
+            Decimal::from_str_exact(text)
+        };
+        parsed.map_err(|e| {
+            DecodeError::new(format!(
+                "invalid decimal {}: {e}",
+                super::from_sql::show_bytes(raw)
+            ))
+        })
     }
 }
 
@@ -61,8 +70,16 @@ mod tests {
         let c = Column::new("d", column_type::NEWDECIMAL, 63, 0);
         let d = Decimal::from_sql(Some(b"123.45"), &c).unwrap();
         assert_eq!(d.to_string(), "123.45");
-        assert_eq!(Decimal::from_sql(Some(b"0.1000000000000000000000000001"), &c).unwrap().to_string(), "0.1000000000000000000000000001");
-        assert_eq!(Decimal::from_sql(Some(b"1.5e3"), &c).unwrap(), Decimal::from(1500));
+        assert_eq!(
+            Decimal::from_sql(Some(b"0.1000000000000000000000000001"), &c)
+                .unwrap()
+                .to_string(),
+            "0.1000000000000000000000000001"
+        );
+        assert_eq!(
+            Decimal::from_sql(Some(b"1.5e3"), &c).unwrap(),
+            Decimal::from(1500)
+        );
         let e = Decimal::from_sql(Some(b"12x"), &c).unwrap_err();
         assert!(e.reason().starts_with("invalid decimal \"12x\""), "{e}");
         assert!(Decimal::from_sql(Some(b"123456789012345678901234567890.5"), &c).is_err());

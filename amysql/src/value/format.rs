@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 /// the list is the trust boundary, so it stays short.
 const SAFE_CHARSETS: &[&str] = &[
     "utf8mb4", "utf8mb3", "utf8", "latin1", "ascii", "binary", "latin2", "latin5", "latin7",
-    "cp1250", "cp1251", "cp1256", "cp1257", "cp850", "cp852", "cp866", "dec8", "greek",
-    "hebrew", "hp8", "keybcs2", "koi8r", "koi8u", "macce", "macroman", "swe7", "armscii8",
-    "geostd8", "tis620",
+    "cp1250", "cp1251", "cp1256", "cp1257", "cp850", "cp852", "cp866", "dec8", "greek", "hebrew",
+    "hp8", "keybcs2", "koi8r", "koi8u", "macce", "macroman", "swe7", "armscii8", "geostd8",
+    "tis620",
 ];
 
 /// Charsets with multibyte characters whose trailing byte can be 0x5c (`\`): the classic
@@ -44,7 +44,11 @@ impl FormatContext {
     /// `utf8mb4_general_ci`). An unsafe charset is not an error here; every attempt to
     /// format or escape with the context is.
     pub fn new(no_backslash_escapes: bool, charset: &str) -> FormatContext {
-        FormatContext { no_backslash_escapes, hex_bytes: false, refused: charset_refusal(charset) }
+        FormatContext {
+            no_backslash_escapes,
+            hex_bytes: false,
+            refused: charset_refusal(charset),
+        }
     }
 
     /// True when quotes are doubled instead of backslash-escaped.
@@ -70,7 +74,10 @@ impl FormatContext {
     }
 
     pub(crate) fn with_hex_bytes(&self) -> FormatContext {
-        FormatContext { hex_bytes: true, ..self.clone() }
+        FormatContext {
+            hex_bytes: true,
+            ..self.clone()
+        }
     }
 }
 
@@ -146,7 +153,12 @@ impl<'a> SqlTemplate<'a> {
             }
             pieces.push(piece);
         }
-        Ok(SqlTemplate { sql, pieces: Cow::Owned(pieces), positional, named })
+        Ok(SqlTemplate {
+            sql,
+            pieces: Cow::Owned(pieces),
+            positional,
+            named,
+        })
     }
 
     /// Builds a template from pieces split ahead of time (by the compile-time macros).
@@ -163,7 +175,12 @@ impl<'a> SqlTemplate<'a> {
             }
             i += 1;
         }
-        SqlTemplate { sql, pieces: Cow::Borrowed(pieces), positional, named }
+        SqlTemplate {
+            sql,
+            pieces: Cow::Borrowed(pieces),
+            positional,
+            named,
+        }
     }
 
     /// The original SQL text.
@@ -225,7 +242,12 @@ pub fn format_query<P: Params + ?Sized>(
     format_pieces(Tokens::new(sql), params, ctx, out)
 }
 
-fn format_pieces<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
+fn format_pieces<'s, P, I>(
+    pieces: I,
+    params: &P,
+    ctx: &FormatContext,
+    out: &mut Vec<u8>,
+) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
@@ -238,7 +260,12 @@ where
     result
 }
 
-fn format_pieces_inner<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
+fn format_pieces_inner<'s, P, I>(
+    pieces: I,
+    params: &P,
+    ctx: &FormatContext,
+    out: &mut Vec<u8>,
+) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
@@ -308,7 +335,10 @@ fn unused_name<P: Params + ?Sized>(params: &P, used: &UsedNames<'_>) -> Error {
         Some(k) => Error::Interface(format!("named parameter `{k}` is not used by the query")),
         // Every key was used, so some key must be given twice (only `params!` allows it).
         None => {
-            let dup = keys.iter().enumerate().find(|(i, k)| keys[..*i].contains(k));
+            let dup = keys
+                .iter()
+                .enumerate()
+                .find(|(i, k)| keys[..*i].contains(k));
             let name = dup.map_or("?", |(_, k)| k);
             Error::Interface(format!("named parameter `{name}` is given more than once"))
         }

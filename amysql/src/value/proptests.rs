@@ -9,10 +9,32 @@ use crate::protocol::column::Column;
 use crate::protocol::constants::{column_flag, column_type as ty};
 
 const TYPES: &[u8] = &[
-    ty::DECIMAL, ty::TINY, ty::SHORT, ty::LONG, ty::FLOAT, ty::DOUBLE, ty::NULL, ty::TIMESTAMP,
-    ty::LONGLONG, ty::INT24, ty::DATE, ty::TIME, ty::DATETIME, ty::YEAR, ty::NEWDATE, ty::VARCHAR,
-    ty::BIT, ty::JSON, ty::NEWDECIMAL, ty::ENUM, ty::SET, ty::BLOB, ty::VAR_STRING, ty::STRING,
-    ty::GEOMETRY, 99,
+    ty::DECIMAL,
+    ty::TINY,
+    ty::SHORT,
+    ty::LONG,
+    ty::FLOAT,
+    ty::DOUBLE,
+    ty::NULL,
+    ty::TIMESTAMP,
+    ty::LONGLONG,
+    ty::INT24,
+    ty::DATE,
+    ty::TIME,
+    ty::DATETIME,
+    ty::YEAR,
+    ty::NEWDATE,
+    ty::VARCHAR,
+    ty::BIT,
+    ty::JSON,
+    ty::NEWDECIMAL,
+    ty::ENUM,
+    ty::SET,
+    ty::BLOB,
+    ty::VAR_STRING,
+    ty::STRING,
+    ty::GEOMETRY,
+    99,
 ];
 
 /// Decodes `raw` into every `FromSql` type; the point is that none of them panics.
@@ -63,7 +85,8 @@ fn cell() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..40),
         "[-+0-9:. e]{0,30}".prop_map(String::into_bytes),
-        "-?[0-9]{1,4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,7})?)?".prop_map(String::into_bytes),
+        "-?[0-9]{1,4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,7})?)?"
+            .prop_map(String::into_bytes),
     ]
 }
 
