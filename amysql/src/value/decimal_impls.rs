@@ -30,7 +30,15 @@ impl FromSql for Decimal {
         let parsed = if text.contains(['e', 'E']) {
             Decimal::from_scientific(text)
         } else {
-            Decimal::from_str_exact(text)
+            // Keep the scale the server sent ("100.00" stays 2 decimals). Only when that
+            // does not fit in 28 digits, drop trailing fractional zeros, which changes no
+            // value: DECIMAL(65,30) columns are padded with them.
+            Decimal::from_str_exact(text).or_else(|e| match text.split_once('.') {
+                Some((_, frac)) if frac.ends_with('0') => {
+                    Decimal::from_str_exact(text.trim_end_matches('0').trim_end_matches('.')).map_err(|_| e)
+                }
+                _ => Err(e),
+            })
         };
         parsed.map_err(|e| {
             DecodeError::new(format!(
@@ -38,6 +46,23 @@ impl FromSql for Decimal {
                 super::from_sql::show_bytes(raw)
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod padded_tests {
+    use super::*;
+    use crate::protocol::constants::column_type;
+
+    #[test]
+    fn padded_decimals_decode_and_scale_is_kept() {
+        let col = Column::new("d", column_type::NEWDECIMAL, 63, 0);
+        let d = Decimal::from_sql(Some(b"1.500000000000000000000000000000"), &col).unwrap();
+        assert_eq!(d.to_string(), "1.5");
+        let d = Decimal::from_sql(Some(b"100.00"), &col).unwrap();
+        assert_eq!(d.to_string(), "100.00");
+        // Real precision beyond 28 digits is still refused, not rounded.
+        assert!(Decimal::from_sql(Some(b"1.000000000000000000000000000000001"), &col).is_err());
     }
 }
 
