@@ -30,8 +30,8 @@ pub use row::{ColumnIndex, ColumnSet, DictRow, FromRow, Row, RowRef};
 pub use transaction::{
     BoxFuture, IsolationLevel, RetryableError, Transaction, TwoPhaseTransaction, TxOptions,
 };
-/// Macros: `#[derive(FromRow)]` and `#[derive(Params)]` share their names with the traits
-/// (derive macros live in the macro namespace, as serde's do).
+// `#[derive(FromRow)]` and `#[derive(Params)]` share their names with the traits (derive
+// macros live in the macro namespace, as serde's do).
 pub use amysql_macros::{query, query_as, query_scalar, FromRow, Params};
 #[doc(hidden)]
 pub use query::private as __private;

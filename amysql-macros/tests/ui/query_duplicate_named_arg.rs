@@ -1,0 +1,3 @@
+fn main() {
+    let _ = amysql::query!("SELECT %(id)s", id = 7, id = 8);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = amysql::query!("SELECT %s, %(name)s", 1, name = 2);
+}

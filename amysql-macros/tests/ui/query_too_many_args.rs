@@ -1,0 +1,3 @@
+fn main() {
+    let _ = amysql::query!("SELECT * FROM users WHERE id = %s", 7, "bob", 9);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = amysql::query!("SELECT * FROM t WHERE id = %(id", id = 7);
+}

@@ -1,0 +1,219 @@
+//! Support code for what `amysql-macros` generates. Not a public API: the names and
+//! signatures change with the macros. It lives here so that the generated code stays
+//! small (one call per field or argument) and its error messages are written once.
+
+use std::fmt;
+
+use super::args::MacroArgs;
+use super::{Query, QueryAs, QueryScalar};
+use crate::error::{Error, Result};
+use crate::row::{ColumnSet, FromRow, RowRef};
+use crate::value::{FormatContext, FromSql, ToSql};
+
+#[cfg(feature = "json")]
+pub use serde::{de::DeserializeOwned, Serialize};
+
+// ---- derive(FromRow) ----
+
+/// The index of the column a required field reads, or an error naming the column, the
+/// field and its Rust type.
+#[inline]
+pub fn named_column<T: ?Sized>(columns: &ColumnSet, column: &str, strukt: &str, field: &str) -> Result<usize> {
+    columns.index_of(column).ok_or_else(|| {
+        Error::Decode(format!(
+            "no column `{column}` for field `{strukt}.{field}` ({}); the result has columns {columns:?}",
+            short_type_name::<T>()
+        ))
+    })
+}
+
+/// A tuple struct's column by position, if the result has that many columns.
+#[inline]
+pub fn position(columns: &ColumnSet, position: usize) -> Option<usize> {
+    (position < columns.len()).then_some(position)
+}
+
+/// The column a required tuple-struct field reads, or an error naming the position.
+#[inline]
+pub fn positional_column<T: ?Sized>(columns: &ColumnSet, pos: usize, strukt: &str, field: &str) -> Result<usize> {
+    position(columns, pos).ok_or_else(|| {
+        Error::Decode(format!(
+            "no column {pos} for field `{strukt}.{field}` ({}); the result has {} columns {columns:?}",
+            short_type_name::<T>(),
+            columns.len()
+        ))
+    })
+}
+
+/// Decodes one field. The cell decoder's error already names the column, its SQL type
+/// and the Rust type; this adds the field.
+#[inline]
+pub fn decode_field<T: FromSql>(row: &RowRef<'_>, index: usize, strukt: &str, field: &str) -> Result<T> {
+    row.decode(index).map_err(|e| in_field(e, strukt, field))
+}
+
+/// `#[amysql(try_from = "S")]`: decodes as `S`, then converts.
+pub fn decode_try_from<S, T>(row: &RowRef<'_>, index: usize, strukt: &str, field: &str) -> Result<T>
+where
+    S: FromSql,
+    T: TryFrom<S>,
+    T::Error: fmt::Display,
+{
+    let source: S = decode_field(row, index, strukt, field)?;
+    T::try_from(source).map_err(|e| {
+        let column = &row.columns().columns()[index];
+        Error::Decode(format!(
+            "field `{strukt}.{field}`: column {index} `{}` ({}) decoded as {} but not convertible into {}: {e}",
+            column.name(),
+            column.type_name(),
+            short_type_name::<S>(),
+            short_type_name::<T>(),
+        ))
+    })
+}
+
+/// `#[amysql(json)]`: deserializes the cell's JSON text into the field's type. SQL NULL
+/// is read as JSON `null`, so an `Option<T>` field gets `None`.
+#[cfg(feature = "json")]
+pub fn decode_json<T: DeserializeOwned>(row: &RowRef<'_>, index: usize, strukt: &str, field: &str) -> Result<T> {
+    let text = row.raw(index);
+    serde_json::from_slice(text.unwrap_or(b"null")).map_err(|e| {
+        let column = &row.columns().columns()[index];
+        let what = if text.is_none() { "NULL (use Option<T>)".to_string() } else { format!("invalid JSON: {e}") };
+        Error::Decode(format!(
+            "field `{strukt}.{field}`: column {index} `{}` ({}) into {} as JSON: {what}",
+            column.name(),
+            column.type_name(),
+            short_type_name::<T>(),
+        ))
+    })
+}
+
+/// Without the `json` feature, `#[amysql(json)]` fields fail to compile with a message
+/// that says why (nothing implements these stand-ins).
+#[cfg(not(feature = "json"))]
+#[diagnostic::on_unimplemented(message = "`#[amysql(json)]` needs amysql's `json` cargo feature")]
+pub trait DeserializeOwned {}
+
+#[cfg(not(feature = "json"))]
+#[diagnostic::on_unimplemented(message = "`#[amysql(json)]` needs amysql's `json` cargo feature")]
+pub trait Serialize {}
+
+#[cfg(not(feature = "json"))]
+pub fn decode_json<T: DeserializeOwned>(_: &RowRef<'_>, _: usize, strukt: &str, field: &str) -> Result<T> {
+    Err(Error::NotSupported(format!("field `{strukt}.{field}`: JSON decoding needs the `json` feature")))
+}
+
+#[cold]
+fn in_field(e: Error, strukt: &str, field: &str) -> Error {
+    match e {
+        Error::Decode(m) => Error::Decode(format!("field `{strukt}.{field}`: {m}")),
+        other => other,
+    }
+}
+
+/// `alloc::string::String` -> `String`, `core::option::Option<i64>` -> `Option<i64>`.
+fn short_type_name<T: ?Sized>() -> String {
+    let full = std::any::type_name::<T>();
+    let mut out = String::with_capacity(full.len());
+    let mut segment_start = 0;
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.truncate(segment_start);
+        } else {
+            out.push(c);
+            if !(c.is_alphanumeric() || c == '_') {
+                segment_start = out.len();
+            }
+        }
+    }
+    out
+}
+
+// ---- derive(Params) ----
+
+#[cold]
+pub fn no_positional(index: usize) -> Error {
+    Error::Interface(format!("no positional parameter #{}: this struct gives %(name)s parameters", index + 1))
+}
+
+// ---- query! / query_as! / query_scalar! ----
+
+/// One `query!` argument, taken by value. `arg` requires `ToSql` where the argument
+/// is written, and keeps its `write_sql` as a function pointer, so the generated writer
+/// needs no trait bound of its own: a type that is not `ToSql` is reported once, at the
+/// argument, instead of a second time somewhere inside the expansion.
+pub struct Arg<T> {
+    value: T,
+    write: fn(&T, &mut Vec<u8>, &FormatContext) -> Result<()>,
+}
+
+#[inline]
+pub fn arg<T: ToSql>(value: T) -> Arg<T> {
+    Arg { value, write: T::write_sql }
+}
+
+impl<T> Arg<T> {
+    /// Writes the value of `%s` number `number` (1-based, for the error message).
+    #[inline]
+    pub fn write_positional(&self, number: usize, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
+        (self.write)(&self.value, out, ctx).map_err(|e| in_param(e, format_args!("#{number}")))
+    }
+
+    /// Writes the value of `%(name)s`.
+    #[inline]
+    pub fn write_named(&self, name: &str, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
+        (self.write)(&self.value, out, ctx).map_err(|e| in_param(e, format_args!("`{name}`")))
+    }
+}
+
+/// The charset check the runtime formatter does before writing any value.
+#[inline]
+pub fn check(ctx: &FormatContext) -> Result<()> {
+    ctx.check()
+}
+
+#[cold]
+fn in_param(e: Error, which: fmt::Arguments<'_>) -> Error {
+    match e {
+        Error::Encode(m) => Error::Encode(format!("parameter {which}: {m}")),
+        other => other,
+    }
+}
+
+/// The `query!` builder.
+pub fn query<F>(sql: &'static str, writer: F) -> Query<'static, MacroArgs<F>>
+where
+    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
+{
+    Query::with_args(sql, MacroArgs(writer))
+}
+
+/// The `query_as!` builder.
+pub fn query_as<T: FromRow, F>(sql: &'static str, writer: F) -> QueryAs<'static, T, MacroArgs<F>>
+where
+    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
+{
+    QueryAs::new(Query::with_args(sql, MacroArgs(writer)))
+}
+
+/// The `query_scalar!` builder.
+pub fn query_scalar<T: FromSql, F>(sql: &'static str, writer: F) -> QueryScalar<'static, T, MacroArgs<F>>
+where
+    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
+{
+    QueryScalar::new(Query::with_args(sql, MacroArgs(writer)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_short() {
+        assert_eq!(short_type_name::<Option<String>>(), "Option<String>");
+        assert_eq!(short_type_name::<std::collections::HashMap<u8, Vec<i64>>>(), "HashMap<u8, Vec<i64>>");
+    }
+}
