@@ -8,6 +8,7 @@
 
 mod attrs;
 mod from_row;
+mod migrate;
 mod params;
 mod query;
 mod sql;
@@ -154,4 +155,16 @@ fn expand_query(kind: Kind, input: TokenStream) -> TokenStream {
             quote::quote!({ #errors })
         })
         .into()
+}
+
+/// Embeds a migrations directory (relative to the crate's `Cargo.toml`) into an
+/// `amysql::migrate::Migrator`:
+///
+/// ```ignore
+/// static MIGRATOR: amysql::migrate::Migrator = amysql::migrate!("../migrations");
+/// ```
+#[proc_macro]
+pub fn migrate(input: TokenStream) -> TokenStream {
+    let lit = syn::parse_macro_input!(input as syn::LitStr);
+    migrate::expand(lit).unwrap_or_else(syn::Error::into_compile_error).into()
 }

@@ -32,7 +32,7 @@ pub use transaction::{
 };
 // `#[derive(FromRow)]` and `#[derive(Params)]` share their names with the traits (derive
 // macros live in the macro namespace, as serde's do).
-pub use amysql_macros::{query, query_as, query_scalar, FromRow, Params};
+pub use amysql_macros::{migrate, query, query_as, query_scalar, FromRow, Params};
 #[doc(hidden)]
 pub use query::private as __private;
 pub use value::{Date, DateTime, FormatContext, FromSql, Json, Params, SqlTemplate, Time, ToSql, Value};
