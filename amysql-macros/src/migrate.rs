@@ -32,7 +32,8 @@ fn parse_name(name: &str) -> Result<Option<(i64, String, Option<bool>)>, String>
 }
 
 fn collect(dir: &Path) -> Result<Vec<File>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read migrations directory `{}`: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read migrations directory `{}`: {e}", dir.display()))?;
     let mut files: Vec<File> = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();

@@ -88,8 +88,9 @@ fn server_error_kind(code: u16, sqlstate: Option<&str>) -> ErrorKind {
         // ER_WRONG_DB_NAME, ER_WRONG_TABLE_NAME, ER_FIELD_SPECIFIED_TWICE, ER_INVALID_GROUP_FUNC_USE,
         // ER_UNSUPPORTED_EXTENSION, ER_TABLE_MUST_HAVE_COLUMNS, ER_CANT_DO_THIS_DURING_AN_TRANSACTION,
         // ER_WRONG_DB_NAME, ER_WRONG_COLUMN_NAME, ER_BAD_FIELD_ERROR, ER_TABLE_EXISTS_ERROR
-        1007 | 1149 | 1064 | 1146 | 1102 | 1103 | 1110 | 1111 | 1112 | 1113 | 1179 | 1166
-        | 1054 | 1050 => ErrorKind::Programming,
+        1007 | 1149 | 1064 | 1146 | 1102 | 1103 | 1110 | 1111 | 1112 | 1113 | 1179 | 1166 | 1054 | 1050 => {
+            ErrorKind::Programming
+        }
         // ER_WARN_DATA_TRUNCATED, ER_WARN_NULL_TO_NOTNULL, ER_WARN_DATA_OUT_OF_RANGE,
         // ER_NO_DEFAULT, ER_PRIMARY_CANT_HAVE_NULL, ER_DATA_TOO_LONG, ER_DATETIME_FUNCTION_OVERFLOW,
         // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD, ER_ILLEGAL_VALUE_FOR_TYPE, ER_DIVISION_BY_ZERO
@@ -182,9 +183,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Server(e) => e.kind(),
-            Error::Io { .. } | Error::Timeout { .. } | Error::Tls(_) | Error::Auth(_) => {
-                ErrorKind::Operational
-            }
+            Error::Io { .. } | Error::Timeout { .. } | Error::Tls(_) | Error::Auth(_) => ErrorKind::Operational,
             Error::Broken(_) | Error::PoolTimedOut | Error::PoolClosed => ErrorKind::Operational,
             Error::Protocol(_) => ErrorKind::Internal,
             Error::Interface(_) => ErrorKind::Interface,
@@ -219,10 +218,8 @@ impl Error {
 
     /// True when the connection that produced this error cannot be used again.
     pub fn is_connection_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Io { .. } | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken(_) | Error::Tls(_)
-        ) || matches!(self, Error::Server(e) if matches!(e.code(), 1053 | 1927 | 4031))
+        matches!(self, Error::Io { .. } | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken(_) | Error::Tls(_))
+            || matches!(self, Error::Server(e) if matches!(e.code(), 1053 | 1927 | 4031))
     }
 
     pub(crate) fn io(code: u16, context: &str, err: std::io::Error) -> Self {

@@ -5,9 +5,9 @@ pub mod conn;
 pub mod cursor;
 mod error;
 pub mod io;
+pub mod migrate;
 mod opts;
 pub mod pool;
-pub mod migrate;
 pub mod protocol;
 pub mod query;
 pub mod row;
@@ -23,13 +23,11 @@ pub use opts::{ConnectOptions, IntoConnectOptions, SslMode};
 pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
 pub use protocol::column::Column;
 pub use query::{
-    query, query_as, query_as_with, query_scalar, query_scalar_with, query_with, Executor, Query, QueryAs,
-    QueryScalar, RowStream,
+    query, query_as, query_as_with, query_scalar, query_scalar_with, query_with, Executor, Query, QueryAs, QueryScalar,
+    RowStream,
 };
 pub use row::{ColumnIndex, ColumnSet, DictRow, FromRow, Row, RowRef};
-pub use transaction::{
-    BoxFuture, IsolationLevel, RetryableError, Transaction, TwoPhaseTransaction, TxOptions,
-};
+pub use transaction::{BoxFuture, IsolationLevel, RetryableError, Transaction, TwoPhaseTransaction, TxOptions};
 // `#[derive(FromRow)]` and `#[derive(Params)]` share their names with the traits (derive
 // macros live in the macro namespace, as serde's do).
 pub use amysql_macros::{migrate, query, query_as, query_scalar, FromRow, Params};

@@ -26,10 +26,7 @@ fn callproc() {
 fn executemany() {
     let out = run(env!("CARGO_BIN_EXE_executemany"));
     assert!(out.contains("inserted 1000 rows") && out.contains("count = 1000, sum = 125125"), "{out}");
-    assert!(
-        out.contains("VALUES (1, 'person 1', 0.25e0),(2, 'person 2', 0.5e0),(3, 'person 3', 0.75e0)"),
-        "{out}"
-    );
+    assert!(out.contains("VALUES (1, 'person 1', 0.25e0),(2, 'person 2', 0.5e0),(3, 'person 3', 0.75e0)"), "{out}");
 }
 
 #[test]

@@ -28,8 +28,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Certs, String> {
     // (its default `v3_ca` would mark leaf certificates as CAs, which
     // webpki-based clients reject).
     let cnf = dir.join("openssl.cnf");
-    fs::write(&cnf, "[req]\ndistinguished_name = dn\n[dn]\n")
-        .map_err(|e| format!("write {}: {e}", cnf.display()))?;
+    fs::write(&cnf, "[req]\ndistinguished_name = dn\n[dn]\n").map_err(|e| format!("write {}: {e}", cnf.display()))?;
     let certs = Certs {
         ca: dir.join("ca.pem"),
         server_cert: dir.join("server-cert.pem"),
@@ -53,9 +52,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Certs, String> {
         for ext in exts {
             cmd.args(["-addext", ext]);
         }
-        let out = cmd
-            .output()
-            .map_err(|e| format!("run {}: {e}", openssl.display()))?;
+        let out = cmd.output().map_err(|e| format!("run {}: {e}", openssl.display()))?;
         if !out.status.success() {
             return Err(format!(
                 "openssl req for {subject} failed ({}): {}",
@@ -69,10 +66,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Certs, String> {
         &ca_key,
         &certs.ca,
         "/CN=amysql test CA",
-        &[
-            "basicConstraints=critical,CA:TRUE",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
         false,
     )?;
     req(
@@ -90,10 +84,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Certs, String> {
         &certs.client_key,
         &certs.client_cert,
         "/CN=amysql test client",
-        &[
-            "basicConstraints=critical,CA:FALSE",
-            "extendedKeyUsage=clientAuth",
-        ],
+        &["basicConstraints=critical,CA:FALSE", "extendedKeyUsage=clientAuth"],
         true,
     )?;
     Ok(certs)

@@ -52,8 +52,7 @@ pub fn server() -> &'static TestServer {
 /// [`TestServer::kill`] / [`TestServer::restart`]; killed and removed when
 /// dropped (and by the watchdog if the process exits first).
 pub fn disposable() -> TestServer {
-    TestServer::start(true)
-        .unwrap_or_else(|e| panic!("amysql test harness: disposable server failed: {e}"))
+    TestServer::start(true).unwrap_or_else(|e| panic!("amysql test harness: disposable server failed: {e}"))
 }
 
 /// `<prefix>_<pid>_<n>`: a table/database name no other test in this run uses.

@@ -57,11 +57,7 @@ pub(crate) fn spawn_watchdog(dir: &Path) -> Result<Child, String> {
 
 /// Starts mariadbd in its own process group (a terminal Ctrl-C must not take
 /// it down half-way; the watchdog or `Drop` ends it) and records its pid.
-pub(crate) fn spawn_mariadbd(
-    mariadbd: &Path,
-    args: &[String],
-    dir: &Path,
-) -> Result<Child, String> {
+pub(crate) fn spawn_mariadbd(mariadbd: &Path, args: &[String], dir: &Path) -> Result<Child, String> {
     let child = Command::new(mariadbd)
         .args(args)
         .stdin(Stdio::null())
@@ -118,9 +114,7 @@ pub(crate) fn free_port() -> Result<u16, String> {
 
 /// Last `lines` lines of a log file (empty if unreadable).
 pub(crate) fn tail(path: &Path, lines: usize) -> String {
-    let text = fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let text = fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }

@@ -8,9 +8,7 @@ use std::process::Command;
 /// Searches PATH and then the sbin/libexec dirs, which are often missing
 /// from a non-root PATH although `mariadbd` lives in /usr/sbin.
 pub(crate) fn find_program(names: &[&str]) -> Result<PathBuf, String> {
-    let mut dirs: Vec<PathBuf> = env::var_os("PATH")
-        .map(|p| env::split_paths(&p).collect())
-        .unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = env::var_os("PATH").map(|p| env::split_paths(&p).collect()).unwrap_or_default();
     for extra in ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/libexec"] {
         dirs.push(PathBuf::from(extra));
     }
@@ -57,22 +55,11 @@ impl Programs {
             .skip_while(|w| *w != "Ver")
             .nth(1)
             .ok_or_else(|| format!("unexpected `mariadbd --version` output: {text}"))?;
-        Ok(version
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect())
+        Ok(version.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect())
     }
 }
 
 /// Effective uid, read without `unsafe`: /proc/self is owned by it.
 pub(crate) fn euid() -> u32 {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX)
+    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX)
 }

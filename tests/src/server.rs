@@ -89,10 +89,7 @@ impl TestServer {
                 mariadbd: programs.mariadbd.clone(),
                 args: Vec::new(),
                 disposable,
-                procs: Mutex::new(Procs {
-                    server: None,
-                    watchdog: None,
-                }),
+                procs: Mutex::new(Procs { server: None, watchdog: None }),
                 dir: dir.clone(),
             }),
         };
@@ -102,10 +99,7 @@ impl TestServer {
         fs::create_dir(dir.join("tmp")).map_err(|e| format!("create tmp dir: {e}"))?;
         private.certs = certs::generate(&dir.join("certs"))?;
         server.port = server.launch_on_free_port()?;
-        server.url = format!(
-            "mysql://{USER}:{PASSWORD}@127.0.0.1:{}/{TEST_DB}",
-            server.port
-        );
+        server.url = format!("mysql://{USER}:{PASSWORD}@127.0.0.1:{}/{TEST_DB}", server.port);
         server.run_cli(&bootstrap_sql(), None)?;
         server.startup_time = begin.elapsed();
         Ok(server)
@@ -198,11 +192,7 @@ impl TestServer {
     /// URL for another account (see the constants in [`crate::users`]);
     /// an empty password leaves out the `:password` part.
     pub fn url_for(&self, user: &str, password: &str) -> String {
-        let pw = if password.is_empty() {
-            String::new()
-        } else {
-            format!(":{}", encode(password, false))
-        };
+        let pw = if password.is_empty() { String::new() } else { format!(":{}", encode(password, false)) };
         format!(
             "mysql://{}{pw}@{}:{}/{}",
             encode(user, false),
@@ -215,10 +205,7 @@ impl TestServer {
     /// `mysql://amysql:amysql-pw@localhost/test?socket=<path>`.
     pub fn socket_url(&self) -> Option<String> {
         let socket = self.socket_path()?.to_string_lossy().into_owned();
-        Some(format!(
-            "mysql://{USER}:{PASSWORD}@localhost/{TEST_DB}?socket={}",
-            encode(&socket, true)
-        ))
+        Some(format!("mysql://{USER}:{PASSWORD}@localhost/{TEST_DB}?socket={}", encode(&socket, true)))
     }
 
     /// Runs `sql` with the `mariadb` CLI (`-N -B`: tab-separated, no header)
@@ -269,10 +256,7 @@ impl TestServer {
 
     /// Last 40 lines of mariadbd's error log (empty for external servers).
     pub fn error_log_tail(&self) -> String {
-        self.private
-            .as_ref()
-            .map(|p| process::tail(&p.log, 40))
-            .unwrap_or_default()
+        self.private.as_ref().map(|p| process::tail(&p.log, 40)).unwrap_or_default()
     }
 
     /// SIGKILLs mariadbd (a crash, as clients see it). Disposable servers only.
@@ -290,11 +274,7 @@ impl TestServer {
         let p = self.disposable_only("restart");
         self.kill();
         if let Err(e) = p.launch() {
-            panic!(
-                "{e}\n--- {} ---\n{}",
-                p.log.display(),
-                self.error_log_tail()
-            );
+            panic!("{e}\n--- {} ---\n{}", p.log.display(), self.error_log_tail());
         }
     }
 
@@ -377,10 +357,7 @@ fn mariadbd_args(dir: &Path, certs: &Certs, port: u16) -> Vec<String> {
 /// socket path stays under the 108-byte limit).
 fn make_server_dir() -> Result<PathBuf, String> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("amysql-test-{}-{n}-{nanos}", std::process::id()));
     fs::create_dir(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;

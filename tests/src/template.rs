@@ -15,12 +15,8 @@ const LAYOUT: u32 = 1;
 
 /// InnoDB options shared by install-db and the server (a small redo log keeps
 /// the template, and therefore each copy, small).
-pub(crate) const INNODB_ARGS: &[&str] = &[
-    "--innodb-buffer-pool-size=64M",
-    "--innodb-log-file-size=8M",
-    "--innodb-use-native-aio=0",
-    "--skip-log-bin",
-];
+pub(crate) const INNODB_ARGS: &[&str] =
+    &["--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M", "--innodb-use-native-aio=0", "--skip-log-bin"];
 
 /// Returns the template dir, building it if needed. Concurrent test binaries
 /// may race: each installs into its own sibling and renames it into place;
@@ -30,28 +26,17 @@ pub(crate) fn ensure(programs: &Programs) -> Result<PathBuf, String> {
     // Threads of one process wait for one install instead of racing.
     static BUILDING: Mutex<()> = Mutex::new(());
     let _guard = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    let name = format!(
-        "amysql-test-template-v{LAYOUT}-{}-u{}",
-        programs.server_version()?,
-        euid()
-    );
+    let name = format!("amysql-test-template-v{LAYOUT}-{}-u{}", programs.server_version()?, euid());
     let dir = env::temp_dir().join(&name);
     if dir.join("mysql").is_dir() {
         return Ok(dir);
     }
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let tmp = env::temp_dir().join(format!("{name}.tmp-{}-{nanos}", std::process::id()));
     let result = install(programs, &tmp).and_then(|()| match fs::rename(&tmp, &dir) {
         Ok(()) => Ok(()),
         Err(_) if dir.join("mysql").is_dir() => Ok(()), // another process won
-        Err(e) => Err(format!(
-            "rename {} -> {}: {e}",
-            tmp.display(),
-            dir.display()
-        )),
+        Err(e) => Err(format!("rename {} -> {}: {e}", tmp.display(), dir.display())),
     });
     let _ = fs::remove_dir_all(&tmp);
     result.map(|()| dir)
@@ -100,8 +85,7 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         if is_dir {
             copy_dir(&src, &dst)?;
         } else {
-            fs::copy(&src, &dst)
-                .map_err(|e| format!("copy {} -> {}: {e}", src.display(), dst.display()))?;
+            fs::copy(&src, &dst).map_err(|e| format!("copy {} -> {}: {e}", src.display(), dst.display()))?;
         }
     }
     Ok(())

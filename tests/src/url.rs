@@ -68,9 +68,7 @@ pub(crate) fn parse(url: &str) -> Result<Parsed, String> {
     let (userinfo, hostport) = authority.rsplit_once('@').unwrap_or(("root", authority));
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (h, after) = v6
-            .split_once(']')
-            .ok_or_else(|| format!("bad IPv6 host in {url:?}"))?;
+        let (h, after) = v6.split_once(']').ok_or_else(|| format!("bad IPv6 host in {url:?}"))?;
         (h, after.strip_prefix(':'))
     } else {
         match hostport.split_once(':') {
@@ -79,25 +77,15 @@ pub(crate) fn parse(url: &str) -> Result<Parsed, String> {
         }
     };
     let port = match port {
-        Some(p) => p
-            .parse()
-            .map_err(|_| format!("bad port {p:?} in {url:?}"))?,
+        Some(p) => p.parse().map_err(|_| format!("bad port {p:?} in {url:?}"))?,
         None => 3306,
     };
     Ok(Parsed {
         user: decode(user),
         password: decode(password),
-        host: if host.is_empty() {
-            "127.0.0.1".into()
-        } else {
-            decode(host)
-        },
+        host: if host.is_empty() { "127.0.0.1".into() } else { decode(host) },
         port,
-        db: if path.is_empty() {
-            "test".into()
-        } else {
-            decode(path)
-        },
+        db: if path.is_empty() { "test".into() } else { decode(path) },
     })
 }
 
@@ -126,10 +114,7 @@ mod tests {
             }
         );
         let p = parse("mysql://u@[::1]/").unwrap();
-        assert_eq!(
-            (p.host.as_str(), p.port, p.db.as_str()),
-            ("::1", 3306, "test")
-        );
+        assert_eq!((p.host.as_str(), p.port, p.db.as_str()), ("::1", 3306, "test"));
         assert!(parse("postgres://x").is_err());
     }
 }

@@ -32,24 +32,9 @@ pub const BENCH_PASSWORD: &str = "bench-pw";
 pub(crate) fn bootstrap_sql() -> String {
     // (user, `IDENTIFIED ...` clause, `REQUIRE ...` clause, grant suffix)
     let accounts = [
-        (
-            USER,
-            format!("IDENTIFIED VIA mysql_native_password USING PASSWORD('{PASSWORD}')"),
-            "",
-            " WITH GRANT OPTION",
-        ),
-        (
-            NOPW_USER,
-            "IDENTIFIED VIA mysql_native_password USING ''".to_string(),
-            "",
-            "",
-        ),
-        (
-            ED25519_USER,
-            format!("IDENTIFIED VIA ed25519 USING PASSWORD('{ED25519_PASSWORD}')"),
-            "",
-            "",
-        ),
+        (USER, format!("IDENTIFIED VIA mysql_native_password USING PASSWORD('{PASSWORD}')"), "", " WITH GRANT OPTION"),
+        (NOPW_USER, "IDENTIFIED VIA mysql_native_password USING ''".to_string(), "", ""),
+        (ED25519_USER, format!("IDENTIFIED VIA ed25519 USING PASSWORD('{ED25519_PASSWORD}')"), "", ""),
         (
             SSL_USER,
             format!("IDENTIFIED VIA mysql_native_password USING PASSWORD('{SSL_PASSWORD}')"),
@@ -62,12 +47,7 @@ pub(crate) fn bootstrap_sql() -> String {
             " REQUIRE X509",
             "",
         ),
-        (
-            BENCH_USER,
-            format!("IDENTIFIED VIA mysql_native_password USING PASSWORD('{BENCH_PASSWORD}')"),
-            "",
-            "",
-        ),
+        (BENCH_USER, format!("IDENTIFIED VIA mysql_native_password USING PASSWORD('{BENCH_PASSWORD}')"), "", ""),
     ];
     let mut sql = format!("CREATE DATABASE IF NOT EXISTS `{TEST_DB}`;\n");
     for (user, ident, require, grant) in &accounts {

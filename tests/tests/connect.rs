@@ -24,7 +24,10 @@ async fn connect_over_tcp_and_query() {
     assert!(c.server_version().contains("MariaDB"), "{}", c.server_version());
     assert!(c.thread_id() > 0);
     assert_eq!(scalar(&mut c, "SELECT CONNECTION_ID()").await.unwrap(), c.thread_id().to_string());
-    assert_eq!(c.query_text("SELECT 1, NULL, 'x'").await.unwrap(), vec![vec![Some("1".into()), None, Some("x".into())]]);
+    assert_eq!(
+        c.query_text("SELECT 1, NULL, 'x'").await.unwrap(),
+        vec![vec![Some("1".into()), None, Some("x".into())]]
+    );
     c.close().await.unwrap();
 }
 
@@ -93,9 +96,7 @@ async fn each_auth_plugin_user() {
         return;
     }
     for (user, pw) in [(USER, PASSWORD), (NOPW_USER, ""), (ED25519_USER, ED25519_PASSWORD)] {
-        let mut c = amysql::connect(s.url_for(user, pw).as_str())
-            .await
-            .unwrap_or_else(|e| panic!("{user}: {e}"));
+        let mut c = amysql::connect(s.url_for(user, pw).as_str()).await.unwrap_or_else(|e| panic!("{user}: {e}"));
         let me = scalar(&mut c, "SELECT CURRENT_USER()").await.unwrap();
         assert!(me.starts_with(user), "{me}");
     }
@@ -267,7 +268,8 @@ async fn kill_another_connection() {
     let mut victim = conn().await;
     let mut killer = conn().await;
     killer.kill(victim.thread_id()).await.unwrap();
-    let e = tokio::time::timeout(Duration::from_secs(10), victim.query_text("SELECT 1")).await.expect("hang").unwrap_err();
+    let e =
+        tokio::time::timeout(Duration::from_secs(10), victim.query_text("SELECT 1")).await.expect("hang").unwrap_err();
     assert!(e.is_connection_error() || matches!(e.code(), Some(1927) | Some(2013) | Some(2006)), "{e}");
     assert!(victim.query_text("SELECT 1").await.is_err());
 }

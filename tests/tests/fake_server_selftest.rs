@@ -6,13 +6,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use amysql::protocol::auth::{
-    rsa_encrypt_password, scramble_caching_sha2, scramble_native, CACHING_SHA2_PASSWORD,
-    MYSQL_NATIVE_PASSWORD, SHA256_PASSWORD,
+    rsa_encrypt_password, scramble_caching_sha2, scramble_native, CACHING_SHA2_PASSWORD, MYSQL_NATIVE_PASSWORD,
+    SHA256_PASSWORD,
 };
 use amysql_tests::fake_server::wire::{cap, put_lenenc_bytes, Cursor, Wire};
-use amysql_tests::fake_server::{
-    test_tls_config, FakeConfig, FakeServer, Scenario, TEST_RSA_PRIVATE_KEY_PEM,
-};
+use amysql_tests::fake_server::{test_tls_config, FakeConfig, FakeServer, Scenario, TEST_RSA_PRIVATE_KEY_PEM};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rustls_pki_types::pem::PemObject;
@@ -35,13 +33,7 @@ struct ClientOpts {
 }
 
 /// The client's first answer for `plugin`, as libmysqlclient's plugins compute it.
-fn auth_data(
-    plugin: &str,
-    password: &str,
-    nonce: &[u8],
-    secure: bool,
-    key: Option<&str>,
-) -> Vec<u8> {
+fn auth_data(plugin: &str, password: &str, nonce: &[u8], secure: bool, key: Option<&str>) -> Vec<u8> {
     let pw = password.as_bytes();
     match plugin {
         MYSQL_NATIVE_PASSWORD => scramble_native(pw, nonce),
@@ -81,8 +73,7 @@ async fn login(server: &FakeServer, opts: ClientOpts) -> Result<Conn, (u16, Stri
     let password = opts.password.unwrap_or_else(|| cfg.password.clone());
     let tcp = TcpStream::connect(server.addr()).await.unwrap();
     let mut wire = Wire::new(tcp);
-    let (server_caps, mut nonce, mut plugin) =
-        parse_handshake(&wire.read_required().await.unwrap());
+    let (server_caps, mut nonce, mut plugin) = parse_handshake(&wire.read_required().await.unwrap());
 
     let mut caps = cap::PROTOCOL_41
         | cap::SECURE_CONNECTION
@@ -118,10 +109,7 @@ async fn login(server: &FakeServer, opts: ClientOpts) -> Result<Conn, (u16, Stri
     let mut response = fixed;
     response.extend_from_slice(cfg.user.as_bytes());
     response.push(0);
-    put_lenenc_bytes(
-        &mut response,
-        &auth_data(&plugin, &password, &nonce, secure, key),
-    );
+    put_lenenc_bytes(&mut response, &auth_data(&plugin, &password, &nonce, secure, key));
     response.extend_from_slice(b"selftest_db\0");
     response.extend_from_slice(plugin.as_bytes());
     response.push(0);
@@ -145,17 +133,13 @@ async fn login(server: &FakeServer, opts: ClientOpts) -> Result<Conn, (u16, Stri
                 let mut c = Cursor::new(rest, "AuthSwitchRequest");
                 plugin = String::from_utf8(c.null_terminated().unwrap().to_vec()).unwrap();
                 nonce = c.rest().strip_suffix(&[0]).unwrap_or(c.rest()).to_vec();
-                wire.write(&auth_data(&plugin, &password, &nonce, secure, key))
-                    .await
-                    .unwrap();
+                wire.write(&auth_data(&plugin, &password, &nonce, secure, key)).await.unwrap();
             }
             Some((0x01, [0x03])) if plugin == CACHING_SHA2_PASSWORD => {} // OK follows
             Some((0x01, [0x04])) if plugin == CACHING_SHA2_PASSWORD => {
                 let reply = match (secure, key) {
                     (true, _) => [password.as_bytes(), b"\0"].concat(),
-                    (false, Some(pem)) => {
-                        rsa_encrypt_password(password.as_bytes(), &nonce, pem.as_bytes()).unwrap()
-                    }
+                    (false, Some(pem)) => rsa_encrypt_password(password.as_bytes(), &nonce, pem.as_bytes()).unwrap(),
                     (false, None) => vec![0x02],
                 };
                 wire.write(&reply).await.unwrap();
@@ -172,9 +156,7 @@ async fn login(server: &FakeServer, opts: ClientOpts) -> Result<Conn, (u16, Stri
 
 fn tls_connector(ca_pem: &str) -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
-        .unwrap();
+    roots.add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap()).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -186,19 +168,14 @@ fn tls_connector(ca_pem: &str) -> tokio_rustls::TlsConnector {
 
 fn server_public_key_pem() -> String {
     let key = rsa::RsaPrivateKey::from_pkcs1_pem(TEST_RSA_PRIVATE_KEY_PEM).unwrap();
-    key.to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .unwrap()
+    key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap()
 }
 
 /// COM_PING, `SELECT 1`, COM_QUIT: the post-auth commands the server supports.
 async fn exercise(mut conn: Conn) {
     conn.reset_seq();
     conn.write(&[0x0e]).await.unwrap();
-    assert_eq!(
-        conn.read_required().await.unwrap(),
-        [0x00, 0, 0, 2, 0, 0, 0]
-    );
+    assert_eq!(conn.read_required().await.unwrap(), [0x00, 0, 0, 2, 0, 0, 0]);
 
     conn.reset_seq();
     conn.write(b"\x03SELECT 1").await.unwrap();
@@ -211,10 +188,7 @@ async fn exercise(mut conn: Conn) {
     }
     assert_eq!(c.lenenc_bytes().unwrap(), b"1");
     assert_eq!(conn.read_required().await.unwrap(), b"\x011"); // the row, text protocol
-    assert_eq!(
-        conn.read_required().await.unwrap(),
-        [0xfe, 0, 0, 2, 0, 0, 0]
-    );
+    assert_eq!(conn.read_required().await.unwrap(), [0xfe, 0, 0, 2, 0, 0, 0]);
 
     conn.reset_seq();
     conn.write(b"\x03DROP TABLE x").await.unwrap();
@@ -222,10 +196,7 @@ async fn exercise(mut conn: Conn) {
 
     conn.reset_seq();
     conn.write(&[0x01]).await.unwrap();
-    assert!(
-        conn.read().await.unwrap().is_none(),
-        "COM_QUIT closes the connection"
-    );
+    assert!(conn.read().await.unwrap().is_none(), "COM_QUIT closes the connection");
 }
 
 /// `expected` is a space-separated list of events that must all have been logged.
@@ -241,10 +212,7 @@ async fn native_password_ok_and_commands() {
     let server = FakeServer::start(FakeConfig::new(MYSQL_NATIVE_PASSWORD)).await;
     let conn = login(&server, ClientOpts::default()).await.unwrap();
     exercise(conn).await;
-    assert_log(
-        &server,
-        "client-plugin:mysql_native_password db:selftest_db auth-ok ping quit",
-    );
+    assert_log(&server, "client-plugin:mysql_native_password db:selftest_db auth-ok ping quit");
     assert!(server.logged("query:SELECT 1"));
 }
 
@@ -258,29 +226,17 @@ async fn caching_sha2_fast_auth() {
 
 #[tokio::test]
 async fn caching_sha2_full_auth_requests_public_key() {
-    let cfg = FakeConfig {
-        scenario: Scenario::FullAuth,
-        ..FakeConfig::new(CACHING_SHA2_PASSWORD)
-    };
+    let cfg = FakeConfig { scenario: Scenario::FullAuth, ..FakeConfig::new(CACHING_SHA2_PASSWORD) };
     let server = FakeServer::start(cfg).await;
     exercise(login(&server, ClientOpts::default()).await.unwrap()).await;
-    assert_log(
-        &server,
-        "full-auth-requested public-key-requested rsa-password-ok auth-ok",
-    );
+    assert_log(&server, "full-auth-requested public-key-requested rsa-password-ok auth-ok");
 }
 
 #[tokio::test]
 async fn caching_sha2_full_auth_with_known_public_key() {
-    let cfg = FakeConfig {
-        scenario: Scenario::FullAuth,
-        ..FakeConfig::new(CACHING_SHA2_PASSWORD)
-    };
+    let cfg = FakeConfig { scenario: Scenario::FullAuth, ..FakeConfig::new(CACHING_SHA2_PASSWORD) };
     let server = FakeServer::start(cfg).await;
-    let opts = ClientOpts {
-        server_key: Some(server_public_key_pem()),
-        ..Default::default()
-    };
+    let opts = ClientOpts { server_key: Some(server_public_key_pem()), ..Default::default() };
     login(&server, opts).await.unwrap();
     assert_log(&server, "full-auth-requested rsa-password-ok auth-ok");
     assert!(!server.logged("public-key-requested"));
@@ -289,26 +245,11 @@ async fn caching_sha2_full_auth_with_known_public_key() {
 #[tokio::test]
 async fn caching_sha2_full_auth_over_tls_sends_cleartext() {
     let (tls, ca) = test_tls_config();
-    let cfg = FakeConfig {
-        scenario: Scenario::FullAuth,
-        tls: Some(tls),
-        ..FakeConfig::new(CACHING_SHA2_PASSWORD)
-    };
+    let cfg = FakeConfig { scenario: Scenario::FullAuth, tls: Some(tls), ..FakeConfig::new(CACHING_SHA2_PASSWORD) };
     let server = FakeServer::start(cfg).await;
-    let conn = login(
-        &server,
-        ClientOpts {
-            tls_ca: Some(ca),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let conn = login(&server, ClientOpts { tls_ca: Some(ca), ..Default::default() }).await.unwrap();
     exercise(conn).await;
-    assert_log(
-        &server,
-        "ssl-request tls-established full-auth-requested cleartext-over-tls auth-ok",
-    );
+    assert_log(&server, "ssl-request tls-established full-auth-requested cleartext-over-tls auth-ok");
 }
 
 #[tokio::test]
@@ -321,35 +262,17 @@ async fn sha256_password_requests_public_key() {
 #[tokio::test]
 async fn sha256_password_over_tls_sends_cleartext() {
     let (tls, ca) = test_tls_config();
-    let server = FakeServer::start(FakeConfig {
-        tls: Some(tls),
-        ..FakeConfig::new(SHA256_PASSWORD)
-    })
-    .await;
-    login(
-        &server,
-        ClientOpts {
-            tls_ca: Some(ca),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = FakeServer::start(FakeConfig { tls: Some(tls), ..FakeConfig::new(SHA256_PASSWORD) }).await;
+    login(&server, ClientOpts { tls_ca: Some(ca), ..Default::default() }).await.unwrap();
     assert_log(&server, "tls-established cleartext-over-tls auth-ok");
 }
 
 #[tokio::test]
 async fn auth_switch_from_native_to_caching_sha2() {
-    let cfg = FakeConfig {
-        switch_from: Some(MYSQL_NATIVE_PASSWORD),
-        ..FakeConfig::new(CACHING_SHA2_PASSWORD)
-    };
+    let cfg = FakeConfig { switch_from: Some(MYSQL_NATIVE_PASSWORD), ..FakeConfig::new(CACHING_SHA2_PASSWORD) };
     let server = FakeServer::start(cfg).await;
     exercise(login(&server, ClientOpts::default()).await.unwrap()).await;
-    assert_log(
-        &server,
-        "client-plugin:mysql_native_password auth-switch fast-auth-ok auth-ok",
-    );
+    assert_log(&server, "client-plugin:mysql_native_password auth-switch fast-auth-ok auth-ok");
 }
 
 #[tokio::test]
@@ -360,24 +283,11 @@ async fn wrong_password_is_access_denied() {
         (CACHING_SHA2_PASSWORD, Scenario::FullAuth),
         (SHA256_PASSWORD, Scenario::FastAuth),
     ] {
-        let server = FakeServer::start(FakeConfig {
-            scenario,
-            ..FakeConfig::new(plugin)
-        })
-        .await;
-        let opts = ClientOpts {
-            password: Some("wrong".into()),
-            ..Default::default()
-        };
-        let (code, message) = login(&server, opts)
-            .await
-            .err()
-            .expect("wrong password accepted");
+        let server = FakeServer::start(FakeConfig { scenario, ..FakeConfig::new(plugin) }).await;
+        let opts = ClientOpts { password: Some("wrong".into()), ..Default::default() };
+        let (code, message) = login(&server, opts).await.err().expect("wrong password accepted");
         assert_eq!(code, 1045, "{plugin}");
-        assert_eq!(
-            message,
-            "Access denied for user 'amysql'@'localhost' (using password: YES)"
-        );
+        assert_eq!(message, "Access denied for user 'amysql'@'localhost' (using password: YES)");
         assert_log(&server, "auth-failed");
     }
 }
@@ -388,29 +298,18 @@ async fn serves_concurrent_connections() {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let server = Arc::clone(&server);
-            tokio::spawn(async move {
-                exercise(login(&server, ClientOpts::default()).await.unwrap()).await
-            })
+            tokio::spawn(async move { exercise(login(&server, ClientOpts::default()).await.unwrap()).await })
         })
         .collect();
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(
-        server.log().iter().filter(|l| *l == "fast-auth-ok").count(),
-        8
-    );
+    assert_eq!(server.log().iter().filter(|l| *l == "fast-auth-ok").count(), 8);
 }
 
 #[tokio::test]
 async fn url_names_the_account() {
-    let server = FakeServer::start(FakeConfig {
-        password: "p@ss word".into(),
-        ..FakeConfig::new(MYSQL_NATIVE_PASSWORD)
-    })
-    .await;
-    assert_eq!(
-        server.url(),
-        format!("mysql://amysql:p%40ss%20word@{}/", server.addr())
-    );
+    let server =
+        FakeServer::start(FakeConfig { password: "p@ss word".into(), ..FakeConfig::new(MYSQL_NATIVE_PASSWORD) }).await;
+    assert_eq!(server.url(), format!("mysql://amysql:p%40ss%20word@{}/", server.addr()));
 }

@@ -26,11 +26,7 @@ fn sample_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "1_create_items.up.sql", "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20));");
     write(dir.path(), "1_create_items.down.sql", "DROP TABLE items;");
-    write(
-        dir.path(),
-        "2_seed.up.sql",
-        "INSERT INTO items VALUES (1, 'a');\nINSERT INTO items VALUES (2, 'b');",
-    );
+    write(dir.path(), "2_seed.up.sql", "INSERT INTO items VALUES (1, 'a');\nINSERT INTO items VALUES (2, 'b');");
     write(dir.path(), "2_seed.down.sql", "DELETE FROM items;");
     dir
 }

@@ -14,10 +14,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 const MAXSIZE: usize = 8;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// How an iteration may be cut short.
@@ -32,14 +29,8 @@ enum Cancel {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_cancellations_never_cross_wires_or_leak() {
-    let (tasks, iters) = (
-        env("AMYSQL_STRESS_TASKS", 500),
-        env("AMYSQL_STRESS_ITERS", 200),
-    );
-    let opts = PoolOptions::new()
-        .minsize(2)
-        .maxsize(MAXSIZE)
-        .acquire_timeout(Duration::from_secs(120));
+    let (tasks, iters) = (env("AMYSQL_STRESS_TASKS", 500), env("AMYSQL_STRESS_ITERS", 200));
+    let opts = PoolOptions::new().minsize(2).maxsize(MAXSIZE).acquire_timeout(Duration::from_secs(120));
     let pool = create_pool(server().url().as_str(), opts).await.unwrap();
     let started = Instant::now();
     let handles: Vec<_> = (0..tasks)
@@ -111,22 +102,13 @@ async fn random_cancellations_never_cross_wires_or_leak() {
     for h in handles {
         completed += h.await.unwrap();
     }
-    eprintln!(
-        "{tasks} tasks x {iters}: {completed} completed in {:?}",
-        started.elapsed()
-    );
-    assert!(
-        completed > tasks * iters / 2,
-        "most iterations should complete"
-    );
+    eprintln!("{tasks} tasks x {iters}: {completed} completed in {:?}", started.elapsed());
+    assert!(completed > tasks * iters / 2, "most iterations should complete");
 
     // Background rollbacks/drains finish, then every connection is free again.
     let deadline = Instant::now() + Duration::from_secs(30);
     while pool.freesize() != pool.size() {
-        assert!(
-            Instant::now() < deadline,
-            "connections never came back: {pool:?}"
-        );
+        assert!(Instant::now() < deadline, "connections never came back: {pool:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(pool.size() <= MAXSIZE, "{pool:?}");
@@ -142,9 +124,6 @@ async fn random_cancellations_never_cross_wires_or_leak() {
     }
     drop(all);
     pool.close();
-    tokio::time::timeout(Duration::from_secs(20), pool.wait_closed())
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(20), pool.wait_closed()).await.unwrap().unwrap();
     assert_eq!(pool.size(), 0);
 }

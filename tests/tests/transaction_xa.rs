@@ -17,10 +17,7 @@ async fn table(c: &mut Connection, prefix: &str) -> String {
 }
 
 async fn ids(c: &mut Connection, t: &str) -> Vec<String> {
-    let rows = c
-        .query_text(&format!("SELECT id FROM {t} ORDER BY id"))
-        .await
-        .unwrap();
+    let rows = c.query_text(&format!("SELECT id FROM {t} ORDER BY id")).await.unwrap();
     rows.into_iter().map(|mut r| r.remove(0).unwrap()).collect()
 }
 
@@ -31,9 +28,7 @@ async fn two_phase_prepare_recover_commit() {
     let xid = unique_name("xid");
     let mut xa = c.begin_twophase(Some(&xid)).await.unwrap();
     assert_eq!(xa.xid(), xid);
-    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (1)"))
-        .await
-        .unwrap();
+    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (1)")).await.unwrap();
     xa.prepare().await.unwrap();
     assert!(xa.is_prepared());
     drop(xa); // stays prepared
@@ -44,24 +39,14 @@ async fn two_phase_prepare_recover_commit() {
     // One-phase commit; an unprepared XA dropped is rolled back; random ids.
     let mut xa = c.begin_twophase(None).await.unwrap();
     assert!(xa.xid().starts_with("amysql-"));
-    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (2)"))
-        .await
-        .unwrap();
+    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (2)")).await.unwrap();
     xa.commit().await.unwrap();
     let mut xa = c.begin_twophase(None).await.unwrap();
-    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (3)"))
-        .await
-        .unwrap();
+    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (3)")).await.unwrap();
     drop(xa);
     assert_eq!(ids(&mut c, &t).await, ["1", "2"]);
-    assert!(matches!(
-        c.begin_twophase(Some("it's")).await,
-        Err(Error::Interface(_))
-    ));
-    assert!(matches!(
-        c.commit_prepared("a\\b").await,
-        Err(Error::Interface(_))
-    ));
+    assert!(matches!(c.begin_twophase(Some("it's")).await, Err(Error::Interface(_))));
+    assert!(matches!(c.commit_prepared("a\\b").await, Err(Error::Interface(_))));
 }
 
 #[tokio::test]
@@ -73,9 +58,7 @@ async fn prepared_branch_on_a_pooled_connection_survives_for_recovery() {
     let xid = unique_name("xidp");
     let first = c.thread_id();
     let mut xa = c.begin_twophase(Some(&xid)).await.unwrap();
-    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (1)"))
-        .await
-        .unwrap();
+    xa.query_drop(&format!("INSERT INTO {t} (id) VALUES (1)")).await.unwrap();
     xa.prepare().await.unwrap();
     drop(xa);
     drop(c); // cannot be cleaned (prepared branch): closed, which detaches the branch

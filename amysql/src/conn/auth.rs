@@ -121,9 +121,7 @@ impl Connection {
                         self.io.flush().await?;
                     }
                 }
-                Some(b) => {
-                    return Err(Error::protocol(format!("unexpected packet 0x{b:02x} during authentication")))
-                }
+                Some(b) => return Err(Error::protocol(format!("unexpected packet 0x{b:02x} during authentication"))),
                 None => return Err(Error::protocol("empty packet during authentication")),
             }
         }
@@ -158,9 +156,7 @@ impl Connection {
                 }
                 plugin::rsa_encrypt_password(password, nonce, data).map(Some)
             }
-            _ => Err(Error::Auth(format!(
-                "unexpected extra authentication data for plugin `{plugin_name}`"
-            ))),
+            _ => Err(Error::Auth(format!("unexpected extra authentication data for plugin `{plugin_name}`"))),
         }
     }
 }

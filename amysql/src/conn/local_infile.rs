@@ -74,9 +74,9 @@ impl fmt::Debug for LocalInfile {
 /// Resolves `requested` and checks it lies under one of `allowed`. Both sides are
 /// canonicalized, so `..` and symlinks cannot step outside the allow-list.
 fn check_allowed(requested: &Path, allowed: &[PathBuf]) -> Result<PathBuf> {
-    let real = requested.canonicalize().map_err(|e| {
-        Error::Interface(format!("LOAD DATA LOCAL INFILE: cannot open `{}`: {e}", requested.display()))
-    })?;
+    let real = requested
+        .canonicalize()
+        .map_err(|e| Error::Interface(format!("LOAD DATA LOCAL INFILE: cannot open `{}`: {e}", requested.display())))?;
     for a in allowed {
         if let Ok(a) = a.canonicalize() {
             if real == a || real.starts_with(&a) {
@@ -127,9 +127,8 @@ impl Connection {
                     let n = match reader.read(&mut chunk).await {
                         Ok(n) => n,
                         Err(e) => {
-                            self.infile_error = Some(Error::Interface(format!(
-                                "LOAD DATA LOCAL INFILE: reading `{name}` failed: {e}"
-                            )));
+                            self.infile_error =
+                                Some(Error::Interface(format!("LOAD DATA LOCAL INFILE: reading `{name}` failed: {e}")));
                             break;
                         }
                     };

@@ -223,10 +223,7 @@ impl Connection {
 
     /// Sends COM_QUERY whose text `write_sql` appends straight into the send buffer (so a
     /// `%s`-formatted query is built in place, once). If `write_sql` fails, nothing is sent.
-    pub(crate) async fn send_query_with(
-        &mut self,
-        write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>,
-    ) -> Result<()> {
+    pub(crate) async fn send_query_with(&mut self, write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
         self.prepare_command().await?;
         let echo = self.opts.echo;
         let max = self.opts.max_allowed_packet;

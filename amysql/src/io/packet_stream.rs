@@ -72,9 +72,11 @@ impl PacketStream {
     pub async fn flush(&mut self) -> Result<()> {
         let fut = async {
             while self.wpos < self.wbuf.len() {
-                let n = self.stream.write(&self.wbuf[self.wpos..]).await.map_err(|e| {
-                    Error::io(client_code::SERVER_GONE, "writing to the server", e)
-                })?;
+                let n = self
+                    .stream
+                    .write(&self.wbuf[self.wpos..])
+                    .await
+                    .map_err(|e| Error::io(client_code::SERVER_GONE, "writing to the server", e))?;
                 if n == 0 {
                     return Err(Error::Io {
                         code: client_code::SERVER_GONE,
@@ -84,10 +86,7 @@ impl PacketStream {
                 }
                 self.wpos += n;
             }
-            self.stream
-                .flush()
-                .await
-                .map_err(|e| Error::io(client_code::SERVER_GONE, "flushing to the server", e))
+            self.stream.flush().await.map_err(|e| Error::io(client_code::SERVER_GONE, "flushing to the server", e))
         };
         match self.write_timeout {
             Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { what: "write", after: t })?,

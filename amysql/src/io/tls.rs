@@ -24,9 +24,8 @@ fn tls_err(context: &str, e: impl std::fmt::Display) -> Error {
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let certs: std::result::Result<Vec<_>, _> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| tls_err(&format!("reading {}", path.display()), e))?
-        .collect();
+    let certs: std::result::Result<Vec<_>, _> =
+        CertificateDer::pem_file_iter(path).map_err(|e| tls_err(&format!("reading {}", path.display()), e))?.collect();
     let certs = certs.map_err(|e| tls_err(&format!("parsing {}", path.display()), e))?;
     if certs.is_empty() {
         return Err(Error::Tls(format!("{} holds no PEM certificate", path.display())));
@@ -54,9 +53,7 @@ pub fn client_config(opts: &ConnectOptions) -> Result<Arc<ClientConfig>> {
                 .build()
                 .map_err(|e| tls_err("building certificate verifier", e))?;
             let verify_name = opts.ssl_mode == SslMode::VerifyIdentity;
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainVerifier { webpki, verify_name }))
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainVerifier { webpki, verify_name }))
         }
         _ => builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerifier(provider()))),
     };
@@ -78,10 +75,7 @@ pub async fn upgrade(tcp: TcpStream, opts: &ConnectOptions) -> Result<Stream> {
     let config = client_config(opts)?;
     let name = ServerName::try_from(opts.host.clone())
         .map_err(|_| Error::Tls(format!("`{}` is not a valid TLS server name", opts.host)))?;
-    let tls = TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|e| tls_err("handshake failed", e))?;
+    let tls = TlsConnector::from(config).connect(name, tcp).await.map_err(|e| tls_err("handshake failed", e))?;
     Ok(Stream::Tls(Box::new(tls)))
 }
 

@@ -169,13 +169,15 @@ impl Migrator {
         applied.sort_by_key(|a| std::cmp::Reverse(a.version));
         let mut done = Vec::new();
         for a in applied {
-            let m = self
-                .migrations
-                .iter()
-                .find(|m| m.version == a.version)
-                .ok_or_else(|| Error::Interface(format!("cannot undo migration {}: its file is missing", a.version)))?;
+            let m =
+                self.migrations.iter().find(|m| m.version == a.version).ok_or_else(|| {
+                    Error::Interface(format!("cannot undo migration {}: its file is missing", a.version))
+                })?;
             let down = m.down.as_deref().ok_or_else(|| {
-                Error::Interface(format!("cannot undo migration {} ({}): it has no .down.sql", m.version, m.description))
+                Error::Interface(format!(
+                    "cannot undo migration {} ({}): it has no .down.sql",
+                    m.version, m.description
+                ))
             })?;
             conn.query_drop(down).await?;
             conn.query_drop(&format!("DELETE FROM {TABLE} WHERE version = {}", m.version)).await?;
@@ -201,7 +203,8 @@ async fn ensure_table(conn: &mut Connection) -> Result<()> {
 }
 
 async fn load_applied(conn: &mut Connection) -> Result<Vec<Applied>> {
-    let rows = conn.query_text(&format!("SELECT version, HEX(checksum), success FROM {TABLE} ORDER BY version")).await?;
+    let rows =
+        conn.query_text(&format!("SELECT version, HEX(checksum), success FROM {TABLE} ORDER BY version")).await?;
     rows.into_iter()
         .map(|r| {
             let cell = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();

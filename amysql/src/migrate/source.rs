@@ -19,7 +19,12 @@ pub struct Migration {
 
 impl Migration {
     /// For `migrate!`'s expansion: a migration embedded at compile time.
-    pub const fn new_static(version: i64, description: &'static str, up: &'static str, down: Option<&'static str>) -> Self {
+    pub const fn new_static(
+        version: i64,
+        description: &'static str,
+        up: &'static str,
+        down: Option<&'static str>,
+    ) -> Self {
         let down = match down {
             Some(d) => Some(Cow::Borrowed(d)),
             None => None,
@@ -96,7 +101,12 @@ pub(crate) fn assemble(files: Vec<(FileName, String)>) -> Result<Vec<Migration>>
                 if out.iter().any(|m| m.version == f.version) {
                     return Err(Error::Interface(format!("two migrations have version {}", f.version)));
                 }
-                out.push(Migration { version: f.version, description: f.description.into(), up: sql.into(), down: None });
+                out.push(Migration {
+                    version: f.version,
+                    description: f.description.into(),
+                    up: sql.into(),
+                    down: None,
+                });
             }
         }
     }

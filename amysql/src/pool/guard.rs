@@ -24,10 +24,7 @@ pub(crate) struct Slot<M: Manager> {
 impl<M: Manager> Slot<M> {
     /// Takes responsibility for a unit already counted in `size`.
     pub(crate) fn adopt(pool: &Arc<Shared<M>>) -> Self {
-        Slot {
-            pool: pool.clone(),
-            armed: true,
-        }
+        Slot { pool: pool.clone(), armed: true }
     }
 
     /// The unit now belongs to the free queue (which counts its entries itself).
@@ -70,27 +67,16 @@ pub(crate) struct Pooled<M: Manager> {
 
 impl<M: Manager> Pooled<M> {
     pub(crate) fn conn(&self) -> &M::Conn {
-        &self
-            .live
-            .as_ref()
-            .expect("a Pooled holds its connection until dropped")
-            .conn
+        &self.live.as_ref().expect("a Pooled holds its connection until dropped").conn
     }
 
     pub(crate) fn conn_mut(&mut self) -> &mut M::Conn {
-        &mut self
-            .live
-            .as_mut()
-            .expect("a Pooled holds its connection until dropped")
-            .conn
+        &mut self.live.as_mut().expect("a Pooled holds its connection until dropped").conn
     }
 
     /// Takes the connection out of the pool's accounting for good.
     pub(crate) fn detach(mut self) -> M::Conn {
-        let live = self
-            .live
-            .take()
-            .expect("a Pooled holds its connection until dropped");
+        let live = self.live.take().expect("a Pooled holds its connection until dropped");
         if let Some(slot) = self.slot.take() {
             slot.pool().forget_checked_out(live.id);
         }
@@ -98,10 +84,7 @@ impl<M: Manager> Pooled<M> {
     }
 
     pub(crate) fn pool(&self) -> &Arc<Shared<M>> {
-        self.slot
-            .as_ref()
-            .expect("a Pooled holds its slot until dropped")
-            .pool()
+        self.slot.as_ref().expect("a Pooled holds its slot until dropped").pool()
     }
 }
 

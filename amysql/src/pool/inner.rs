@@ -60,22 +60,12 @@ pub(crate) struct Shared<M: Manager> {
 
 impl<M: Manager> Shared<M> {
     pub(crate) fn new(manager: M, opts: PoolOptions) -> Arc<Self> {
-        let permits = if opts.maxsize == 0 {
-            Semaphore::MAX_PERMITS
-        } else {
-            opts.maxsize
-        };
+        let permits = if opts.maxsize == 0 { Semaphore::MAX_PERMITS } else { opts.maxsize };
         Arc::new(Shared {
             manager,
             opts,
             semaphore: Arc::new(Semaphore::new(permits)),
-            state: Mutex::new(State {
-                idle: VecDeque::new(),
-                size: 0,
-                closing: 0,
-                closed: false,
-                out: HashMap::new(),
-            }),
+            state: Mutex::new(State { idle: VecDeque::new(), size: 0, closing: 0, closed: false, out: HashMap::new() }),
             changed: Notify::new(),
             next_id: AtomicU64::new(1),
         })
@@ -99,12 +89,7 @@ impl<M: Manager> Shared<M> {
 
     fn live(&self, conn: M::Conn) -> Box<Live<M::Conn>> {
         let now = Instant::now();
-        Box::new(Live {
-            conn,
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            created: now,
-            idle_since: now,
-        })
+        Box::new(Live { conn, id: self.next_id.fetch_add(1, Ordering::Relaxed), created: now, idle_since: now })
     }
 
     pub(crate) fn release_slot(&self) {
@@ -152,12 +137,7 @@ impl<M: Manager> Shared<M> {
             return Err(Error::PoolClosed);
         }
         // Tokio's semaphore is fair: waiters are served in FIFO order.
-        let mut permit = self
-            .semaphore
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::PoolClosed)?;
+        let mut permit = self.semaphore.clone().acquire_owned().await.map_err(|_| Error::PoolClosed)?;
         loop {
             let taken = {
                 let mut st = self.lock();
@@ -188,28 +168,15 @@ impl<M: Manager> Shared<M> {
                 return Ok(pooled);
             }
             // Dropping `pooled` closes the bad connection; the permit is reused.
-            permit = pooled
-                .permit
-                .take()
-                .expect("a Pooled holds its permit until dropped");
+            permit = pooled.permit.take().expect("a Pooled holds its permit until dropped");
         }
     }
 
-    fn check_out(
-        self: &Arc<Self>,
-        live: Box<Live<M::Conn>>,
-        slot: Slot<M>,
-        permit: OwnedSemaphorePermit,
-    ) -> Pooled<M> {
+    fn check_out(self: &Arc<Self>, live: Box<Live<M::Conn>>, slot: Slot<M>, permit: OwnedSemaphorePermit) -> Pooled<M> {
         if let Some(kill_id) = self.manager.kill_id(&live.conn) {
             self.lock().out.insert(live.id, kill_id);
         }
-        Pooled {
-            live: Some(live),
-            permit: Some(permit),
-            slot: Some(slot),
-            discard_on_drop: false,
-        }
+        Pooled { live: Some(live), permit: Some(permit), slot: Some(slot), discard_on_drop: false }
     }
 
     /// Decides whether a free connection may be handed out. While it runs, the connection
@@ -220,12 +187,8 @@ impl<M: Manager> Shared<M> {
             return false;
         };
         let opts = &self.opts;
-        if opts
-            .max_lifetime
-            .is_some_and(|m| live.created.elapsed() >= m)
-            || opts
-                .pool_recycle
-                .is_some_and(|r| live.idle_since.elapsed() >= r)
+        if opts.max_lifetime.is_some_and(|m| live.created.elapsed() >= m)
+            || opts.pool_recycle.is_some_and(|r| live.idle_since.elapsed() >= r)
             || !self.manager.quick_check(&mut live.conn)
         {
             return false;
@@ -253,15 +216,8 @@ impl<M: Manager> Shared<M> {
             st.out.remove(&live.id);
             st.closed
         };
-        let expired = self
-            .opts
-            .max_lifetime
-            .is_some_and(|m| live.created.elapsed() >= m);
-        let verdict = if closed || expired {
-            Returned::Discard
-        } else {
-            self.manager.on_return(&live.conn)
-        };
+        let expired = self.opts.max_lifetime.is_some_and(|m| live.created.elapsed() >= m);
+        let verdict = if closed || expired { Returned::Discard } else { self.manager.on_return(&live.conn) };
         match (verdict, Handle::try_current()) {
             (Returned::Ready, _) => self.push_idle(live, slot),
             (Returned::Recycle, Ok(rt)) => {
@@ -312,8 +268,7 @@ impl<M: Manager> Shared<M> {
                 let pool = self.clone();
                 rt.spawn(async move {
                     let _closing = closing;
-                    let _ =
-                        tokio::time::timeout(CLOSE_TIMEOUT, pool.manager.close(live.conn)).await;
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, pool.manager.close(live.conn)).await;
                 });
             }
             Err(_) => drop((live, closing)),

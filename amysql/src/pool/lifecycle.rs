@@ -15,10 +15,7 @@ impl<M: Manager> Shared<M> {
     /// Closes the free connections and waits for them to be closed.
     pub(crate) async fn clear(self: &Arc<Self>) {
         let idle = std::mem::take(&mut self.lock().idle);
-        let idle: Vec<_> = idle
-            .into_iter()
-            .map(|live| (live, Slot::adopt(self)))
-            .collect();
+        let idle: Vec<_> = idle.into_iter().map(|live| (live, Slot::adopt(self))).collect();
         // If this future is dropped, the remaining entries (and their slots) drop with it.
         for (live, slot) in idle {
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.manager.close(live.conn)).await;
@@ -78,9 +75,7 @@ impl<M: Manager> Shared<M> {
             {
                 let st = self.lock();
                 if !st.closed {
-                    return Err(Error::Interface(
-                        "wait_closed() called before close() or terminate()".into(),
-                    ));
+                    return Err(Error::Interface("wait_closed() called before close() or terminate()".into()));
                 }
                 if st.size == 0 && st.closing == 0 {
                     return Ok(());
@@ -117,11 +112,7 @@ impl<M: Manager> Shared<M> {
     }
 
     fn reap(self: &Arc<Self>) {
-        let (min, idle_t, life) = (
-            self.opts.minsize,
-            self.opts.idle_timeout,
-            self.opts.max_lifetime,
-        );
+        let (min, idle_t, life) = (self.opts.minsize, self.opts.idle_timeout, self.opts.max_lifetime);
         let victims = {
             let mut st = self.lock();
             let mut remaining = st.size;
@@ -129,8 +120,7 @@ impl<M: Manager> Shared<M> {
             // Front first: the longest idle go before the recently used.
             for live in std::mem::take(&mut st.idle) {
                 let too_old = life.is_some_and(|m| live.created.elapsed() >= m);
-                let too_idle =
-                    idle_t.is_some_and(|t| live.idle_since.elapsed() >= t) && remaining > min;
+                let too_idle = idle_t.is_some_and(|t| live.idle_since.elapsed() >= t) && remaining > min;
                 if too_old || too_idle {
                     remaining -= 1;
                     victims.push(live);

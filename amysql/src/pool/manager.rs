@@ -32,19 +32,13 @@ pub(crate) trait Manager: Send + Sync + 'static {
     fn quick_check(&self, conn: &mut Self::Conn) -> bool;
 
     /// A round trip proving a connection that idled a while still works.
-    fn check<'a>(
-        &'a self,
-        conn: &'a mut Self::Conn,
-    ) -> impl Future<Output = Result<()>> + Send + 'a;
+    fn check<'a>(&'a self, conn: &'a mut Self::Conn) -> impl Future<Output = Result<()>> + Send + 'a;
 
     /// Classifies a returned connection; must not block (it runs inside `Drop`).
     fn on_return(&self, conn: &Self::Conn) -> Returned;
 
     /// Makes a `Returned::Recycle` connection clean again.
-    fn recycle<'a>(
-        &'a self,
-        conn: &'a mut Self::Conn,
-    ) -> impl Future<Output = Result<()>> + Send + 'a;
+    fn recycle<'a>(&'a self, conn: &'a mut Self::Conn) -> impl Future<Output = Result<()>> + Send + 'a;
 
     /// Closes a connection politely.
     fn close(&self, conn: Self::Conn) -> impl Future<Output = ()> + Send;
@@ -71,11 +65,7 @@ impl MySqlManager {
         if let Some(on) = opts.autocommit {
             let _ = autocommit.set(on);
         }
-        MySqlManager {
-            opts,
-            reset_on_release,
-            autocommit,
-        }
+        MySqlManager { opts, reset_on_release, autocommit }
     }
 }
 
@@ -94,10 +84,7 @@ impl Manager for MySqlManager {
         !conn.is_broken() && conn.is_clean() && conn.io.probe_idle()
     }
 
-    fn check<'a>(
-        &'a self,
-        conn: &'a mut Connection,
-    ) -> impl Future<Output = Result<()>> + Send + 'a {
+    fn check<'a>(&'a self, conn: &'a mut Connection) -> impl Future<Output = Result<()>> + Send + 'a {
         conn.ping()
     }
 
@@ -107,12 +94,8 @@ impl Manager for MySqlManager {
         }
         // A user may have switched autocommit off; the next user must get the configured
         // mode, or their writes would silently never commit.
-        let autocommit_changed = self
-            .autocommit
-            .get()
-            .is_some_and(|&on| on != conn.get_autocommit());
-        if !conn.is_clean() || conn.in_transaction() || self.reset_on_release || autocommit_changed
-        {
+        let autocommit_changed = self.autocommit.get().is_some_and(|&on| on != conn.get_autocommit());
+        if !conn.is_clean() || conn.in_transaction() || self.reset_on_release || autocommit_changed {
             Returned::Recycle
         } else {
             Returned::Ready
@@ -136,9 +119,7 @@ impl Manager for MySqlManager {
             Ok(())
         } else {
             // E.g. a prepared XA branch: ROLLBACK cannot end it, closing the session does.
-            Err(crate::Error::Interface(
-                "connection still in a transaction after rollback".into(),
-            ))
+            Err(crate::Error::Interface("connection still in a transaction after rollback".into()))
         }
     }
 

@@ -85,10 +85,7 @@ impl Pool {
     /// [`Error::PoolClosed`](crate::Error::PoolClosed). A connect error is returned to
     /// this caller and its slot freed. Dropping the future at any point leaks nothing.
     pub async fn acquire(&self) -> Result<PooledConnection> {
-        self.shared
-            .acquire()
-            .await
-            .map(|inner| PooledConnection { inner })
+        self.shared.acquire().await.map(|inner| PooledConnection { inner })
     }
 
     /// Returns a connection to its pool (the same as dropping it).
@@ -162,17 +159,13 @@ impl PooledConnection {
 
     /// The pool this connection belongs to.
     pub fn pool(&self) -> Pool {
-        Pool {
-            shared: self.inner.pool().clone(),
-        }
+        Pool { shared: self.inner.pool().clone() }
     }
 }
 
 impl fmt::Debug for PooledConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PooledConnection")
-            .field(self.inner.conn())
-            .finish()
+        f.debug_tuple("PooledConnection").field(self.inner.conn()).finish()
     }
 }
 

@@ -56,13 +56,7 @@ impl Manager for Fake {
         }
         let id = self.opened.fetch_add(1, SeqCst) as u64 + 1;
         self.alive.fetch_add(1, SeqCst);
-        Ok(FakeConn {
-            id,
-            dirty: false,
-            dead: false,
-            broken: false,
-            alive: self.alive.clone(),
-        })
+        Ok(FakeConn { id, dirty: false, dead: false, broken: false, alive: self.alive.clone() })
     }
     fn quick_check(&self, conn: &mut FakeConn) -> bool {
         !conn.dead
@@ -127,10 +121,7 @@ async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 /// The books balance once background work is done.
 async fn settled(p: &Pool) {
     let alive = p.manager.alive.clone();
-    eventually("size == alive connections", || {
-        p.size() == alive.load(SeqCst)
-    })
-    .await;
+    eventually("size == alive connections", || p.size() == alive.load(SeqCst)).await;
     if p.opts.maxsize > 0 {
         assert!(p.size() <= p.opts.maxsize, "size {} > maxsize", p.size());
     }
@@ -146,11 +137,7 @@ async fn minsize_opened_and_connection_reused() {
     assert_eq!((p.size(), p.freesize()), (2, 2));
     let id = p.acquire().await.unwrap().id;
     for _ in 0..5 {
-        assert_eq!(
-            p.acquire().await.unwrap().id,
-            id,
-            "most recently returned goes out first"
-        );
+        assert_eq!(p.acquire().await.unwrap().id, id, "most recently returned goes out first");
     }
     assert_eq!(p.manager.opened.load(SeqCst), 2);
     settled(&p).await;
@@ -165,8 +152,7 @@ async fn concurrency_never_exceeds_maxsize_and_zero_is_unlimited() {
         let hold = Arc::new(tokio::sync::Barrier::new(if max == 0 { tasks } else { 1 }));
         let handles: Vec<_> = (0..tasks)
             .map(|_| {
-                let (p, in_use, peak, hold) =
-                    (p.clone(), in_use.clone(), peak.clone(), hold.clone());
+                let (p, in_use, peak, hold) = (p.clone(), in_use.clone(), peak.clone(), hold.clone());
                 tokio::spawn(async move {
                     let _c = p.acquire().await.unwrap();
                     peak.fetch_max(in_use.fetch_add(1, SeqCst) + 1, SeqCst);
@@ -225,14 +211,9 @@ async fn cancelled_connect_and_cancelled_waiter_leak_nothing() {
     p.manager.connect_ms.store(0, SeqCst);
     let (a, b) = (p.acquire().await.unwrap(), p.acquire().await.unwrap());
     // A waiter cancelled while queued gives its place up.
-    assert!(tokio::time::timeout(Duration::from_millis(20), p.acquire())
-        .await
-        .is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(20), p.acquire()).await.is_err());
     drop(a);
-    let c = tokio::time::timeout(Duration::from_secs(1), p.acquire())
-        .await
-        .expect("permit leaked")
-        .unwrap();
+    let c = tokio::time::timeout(Duration::from_secs(1), p.acquire()).await.expect("permit leaked").unwrap();
     drop((b, c));
     settled(&p).await;
     assert_eq!(p.freesize(), 2);
@@ -242,15 +223,9 @@ async fn cancelled_connect_and_cancelled_waiter_leak_nothing() {
 async fn interrupted_or_failing_check_discards_the_connection() {
     let p = pool(opts(1, 2).ping_after(Duration::ZERO)).await;
     p.manager.check_ms.store(300, SeqCst);
-    assert!(tokio::time::timeout(Duration::from_millis(20), p.acquire())
-        .await
-        .is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(20), p.acquire()).await.is_err());
     settled(&p).await;
-    assert_eq!(
-        p.manager.alive.load(SeqCst),
-        0,
-        "a connection whose ping was cut off is closed"
-    );
+    assert_eq!(p.manager.alive.load(SeqCst), 0, "a connection whose ping was cut off is closed");
     p.manager.check_ms.store(0, SeqCst);
     drop(p.acquire().await.unwrap());
     set(&p.manager.check_fail, true);
@@ -275,21 +250,14 @@ async fn dirty_return_is_recycled_in_background_or_discarded() {
     let p = pool(opts(1, 1)).await;
     p.manager.recycle_ms.store(50, SeqCst);
     p.acquire().await.unwrap().dirty = true;
-    assert_eq!(
-        (p.size(), p.freesize()),
-        (1, 0),
-        "being cleaned: counted, not free"
-    );
+    assert_eq!((p.size(), p.freesize()), (1, 0), "being cleaned: counted, not free");
     let c = p.acquire().await.unwrap(); // waits for the permit the recycler holds
     assert!(!c.dirty);
     assert_eq!(c.id, 1);
     drop(c);
     set(&p.manager.recycle_fail, true);
     p.acquire().await.unwrap().dirty = true;
-    eventually("a connection that could not be cleaned is closed", || {
-        p.size() == 0
-    })
-    .await;
+    eventually("a connection that could not be cleaned is closed", || p.size() == 0).await;
     settled(&p).await;
     p.acquire().await.unwrap().broken = true;
     settled(&p).await;
@@ -306,26 +274,16 @@ async fn close_waits_for_releases_and_refuses_acquires() {
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(matches!(p.wait_closed().await, Err(Error::Interface(_))));
     p.close();
-    assert!(
-        matches!(waiter.await.unwrap(), Err(Error::PoolClosed)),
-        "queued acquirers are woken"
-    );
+    assert!(matches!(waiter.await.unwrap(), Err(Error::PoolClosed)), "queued acquirers are woken");
     assert!(matches!(p.acquire().await, Err(Error::PoolClosed)));
     let p3 = p.clone();
     let closed = tokio::spawn(async move { p3.wait_closed().await });
     tokio::time::sleep(Duration::from_millis(30)).await;
-    assert!(
-        !closed.is_finished(),
-        "wait_closed returned with connections out"
-    );
+    assert!(!closed.is_finished(), "wait_closed returned with connections out");
     drop(a);
     b.dirty = true; // a connection needing recycling is closed instead once the pool is closed
     drop(b);
-    tokio::time::timeout(Duration::from_secs(5), closed)
-        .await
-        .expect("wait_closed hung")
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), closed).await.expect("wait_closed hung").unwrap().unwrap();
     assert_eq!((p.size(), p.manager.alive.load(SeqCst)), (0, 0));
 }
 
@@ -361,11 +319,7 @@ async fn terminate_kills_checked_out_connections() {
 async fn recycle_lifetime_and_idle_timeouts() {
     let p = pool(opts(1, 4).pool_recycle(Duration::from_millis(30))).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(
-        p.acquire().await.unwrap().id,
-        2,
-        "pool_recycle closed the stale connection"
-    );
+    assert_eq!(p.acquire().await.unwrap().id, 2, "pool_recycle closed the stale connection");
 
     let p = pool(opts(1, 4).idle_timeout(Duration::from_millis(40))).await;
     let held: Vec<_> = futures_util::future::join_all((0..4).map(|_| p.acquire())).await;
@@ -375,10 +329,7 @@ async fn recycle_lifetime_and_idle_timeouts() {
     settled(&p).await;
 
     let p = pool(opts(2, 4).max_lifetime(Duration::from_millis(40))).await;
-    eventually("old connections replaced", || {
-        p.manager.opened.load(SeqCst) >= 4 && p.size() == 2
-    })
-    .await;
+    eventually("old connections replaced", || p.manager.opened.load(SeqCst) >= 4 && p.size() == 2).await;
     settled(&p).await;
 }
 
@@ -423,10 +374,7 @@ async fn random_cancellations_keep_the_books() {
     }
     settled(&p).await;
     p.close();
-    tokio::time::timeout(Duration::from_secs(5), p.wait_closed())
-        .await
-        .expect("wait_closed hung")
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), p.wait_closed()).await.expect("wait_closed hung").unwrap();
     assert_eq!(p.manager.alive.load(SeqCst), 0);
 }
 

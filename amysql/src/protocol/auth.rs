@@ -56,10 +56,7 @@ pub fn scramble_native(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     let stage1 = Sha1::digest(password);
     let stage2 = Sha1::digest(stage1);
     let mut out = stage1.to_vec();
-    let mask = Sha1::new()
-        .chain_update(scramble_part(nonce))
-        .chain_update(stage2)
-        .finalize();
+    let mask = Sha1::new().chain_update(scramble_part(nonce)).chain_update(stage2).finalize();
     xor_in_place(&mut out, &mask);
     out
 }
@@ -76,10 +73,7 @@ pub fn scramble_caching_sha2(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     let stage1 = Sha256::digest(password);
     let stage2 = Sha256::digest(stage1);
     let mut out = stage1.to_vec();
-    let mask = Sha256::new()
-        .chain_update(stage2)
-        .chain_update(scramble_part(nonce))
-        .finalize();
+    let mask = Sha256::new().chain_update(stage2).chain_update(scramble_part(nonce)).finalize();
     xor_in_place(&mut out, &mask);
     out
 }
@@ -122,11 +116,7 @@ fn parse_public_key(pem: &[u8]) -> Result<RsaPublicKey> {
 /// The RSA-encrypted password of sha256_password and caching_sha2_password full auth
 /// over an insecure transport: `(password + NUL) XOR nonce`, encrypted with RSA-OAEP
 /// (SHA-1, MGF1-SHA-1), which is what MySQL's `RSA_PKCS1_OAEP_PADDING` means.
-pub fn rsa_encrypt_password(
-    password: &[u8],
-    nonce: &[u8],
-    public_key_pem: &[u8],
-) -> Result<Vec<u8>> {
+pub fn rsa_encrypt_password(password: &[u8], nonce: &[u8], public_key_pem: &[u8]) -> Result<Vec<u8>> {
     let key = parse_public_key(public_key_pem)?;
     let plaintext = xor_password_with_nonce(password, nonce);
     key.encrypt(&mut rand::thread_rng(), Oaep::new::<Sha1>(), &plaintext)
@@ -146,12 +136,8 @@ pub fn ed25519_response(password: &[u8], nonce: &[u8]) -> [u8; 64] {
 
     let r = wide_scalar(Sha512::new().chain_update(upper).chain_update(nonce));
     let big_r = (&r * ED25519_BASEPOINT_TABLE).compress();
-    let k = wide_scalar(
-        Sha512::new()
-            .chain_update(big_r.as_bytes())
-            .chain_update(public.as_bytes())
-            .chain_update(nonce),
-    );
+    let k =
+        wide_scalar(Sha512::new().chain_update(big_r.as_bytes()).chain_update(public.as_bytes()).chain_update(nonce));
     let s = r + k * a;
 
     let mut sig = [0u8; 64];
@@ -181,10 +167,7 @@ mod tests {
     }
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
     #[test]
@@ -201,10 +184,7 @@ mod tests {
     #[test]
     fn caching_sha2_scramble_matches_reference() {
         let got = scramble_caching_sha2(b"secret", &nonce20());
-        assert_eq!(
-            got,
-            hex("746ebe205d56a0707acb3e796e834e0dd7b1d61743b26bd5202c7a623230c7c9")
-        );
+        assert_eq!(got, hex("746ebe205d56a0707acb3e796e834e0dd7b1d61743b26bd5202c7a623230c7c9"));
         assert!(scramble_caching_sha2(b"", &nonce20()).is_empty());
     }
 
@@ -230,27 +210,17 @@ mod tests {
         let sig = ed25519_response(b"secret", &nonce);
         // From a pure-Python RFC 8032 implementation (cross-checked against `cryptography`
         // for 32-byte seeds) that hashes the whole password as the seed.
-        let expected = hex(
-            "546c3e9311d19ee389d1ae5d945821bfe459423910136f16b3bd2ae89fd7d63b\
-             449e689f4be812891a85b8f999076446d92adb83d0707215aaa60b5a23220907",
-        );
+        let expected = hex("546c3e9311d19ee389d1ae5d945821bfe459423910136f16b3bd2ae89fd7d63b\
+             449e689f4be812891a85b8f999076446d92adb83d0707215aaa60b5a23220907");
         assert_eq!(&sig[..], &expected[..]);
 
         // Standard Ed25519 verification: S·B == R + SHA512(R‖A‖M)·A.
         let public_hex = "648814444520e4f56043a2ec9215e63be7992d2d270bc6dee873e36164786096";
         let public = CompressedEdwardsY::from_slice(&hex(public_hex)).unwrap();
         let public = public.decompress().unwrap();
-        let big_r = CompressedEdwardsY::from_slice(&sig[..32])
-            .unwrap()
-            .decompress()
-            .unwrap();
+        let big_r = CompressedEdwardsY::from_slice(&sig[..32]).unwrap().decompress().unwrap();
         let s = Scalar::from_canonical_bytes(sig[32..].try_into().unwrap()).unwrap();
-        let k = wide_scalar(
-            Sha512::new()
-                .chain_update(&sig[..32])
-                .chain_update(hex(public_hex))
-                .chain_update(&nonce),
-        );
+        let k = wide_scalar(Sha512::new().chain_update(&sig[..32]).chain_update(hex(public_hex)).chain_update(&nonce));
         assert_eq!(&s * ED25519_BASEPOINT_TABLE, big_r + k * public);
     }
 
@@ -297,11 +267,7 @@ norPhgN2gchk9XjKhIcRz34Lfl+6X9p3L7L6zfYOdbU=
 
     #[test]
     fn bad_pem_is_an_auth_error() {
-        for pem in [
-            &b"not a key"[..],
-            b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
-            b"\xff\xfe",
-        ] {
+        for pem in [&b"not a key"[..], b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", b"\xff\xfe"] {
             match rsa_encrypt_password(b"pw", &nonce20(), pem) {
                 Err(Error::Auth(msg)) => assert!(msg.contains("RSA public key"), "{msg}"),
                 other => panic!("expected Error::Auth, got {other:?}"),
@@ -312,10 +278,7 @@ norPhgN2gchk9XjKhIcRz34Lfl+6X9p3L7L6zfYOdbU=
     #[test]
     fn password_too_long_for_key_is_an_auth_error() {
         let private = RsaPrivateKey::from_pkcs1_pem(TEST_KEY).unwrap();
-        let spki = private
-            .to_public_key()
-            .to_public_key_pem(Default::default())
-            .unwrap();
+        let spki = private.to_public_key().to_public_key_pem(Default::default()).unwrap();
         // OAEP-SHA1 with a 128-byte modulus fits at most 86 bytes of plaintext.
         let err = rsa_encrypt_password(&[b'x'; 200], &nonce20(), spki.as_bytes()).unwrap_err();
         assert!(matches!(err, Error::Auth(_)));

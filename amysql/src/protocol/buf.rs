@@ -31,11 +31,7 @@ impl<'a> Reader<'a> {
     }
 
     fn short(&self, need: usize) -> Error {
-        Error::protocol(format!(
-            "truncated {}: needed {need} more bytes, {} left",
-            self.what,
-            self.buf.len()
-        ))
+        Error::protocol(format!("truncated {}: needed {need} more bytes, {} left", self.what, self.buf.len()))
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
@@ -88,10 +84,7 @@ impl<'a> Reader<'a> {
             0xfc => self.u16().map(u64::from),
             0xfd => self.u24().map(u64::from),
             0xfe => self.u64(),
-            b => Err(Error::protocol(format!(
-                "invalid length-encoded integer prefix 0x{b:02x} in {}",
-                self.what
-            ))),
+            b => Err(Error::protocol(format!("invalid length-encoded integer prefix 0x{b:02x} in {}", self.what))),
         }
     }
 
@@ -173,9 +166,7 @@ mod tests {
         assert!(Reader::new(&[0x05, b'a'], "t").lenenc_bytes().is_err());
         assert!(Reader::new(b"abc", "t").null_terminated().is_err());
         // A huge declared length must not allocate or panic.
-        assert!(Reader::new(&[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "t")
-            .lenenc_bytes()
-            .is_err());
+        assert!(Reader::new(&[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "t").lenenc_bytes().is_err());
     }
 
     #[test]

@@ -45,18 +45,7 @@ impl Column {
         let column_type = r.u8()?;
         let flags = r.u16()?;
         let decimals = r.u8()?;
-        Ok(Column {
-            schema,
-            table,
-            org_table,
-            name,
-            org_name,
-            charset,
-            column_length,
-            column_type,
-            flags,
-            decimals,
-        })
+        Ok(Column { schema, table, org_table, name, org_name, charset, column_length, column_type, flags, decimals })
     }
 
     /// Builds a column by hand (tests, and results synthesized by the client).
@@ -164,7 +153,8 @@ mod tests {
     // `SELECT name FROM test.users u` (VARCHAR(64) utf8mb4, nullable).
     #[test]
     fn decode_varchar_with_table() {
-        let payload = b"\x03def\x04test\x01u\x05users\x04name\x04name\x0c\x2d\x00\x00\x01\x00\x00\xfd\x00\x00\x00\x00\x00";
+        let payload =
+            b"\x03def\x04test\x01u\x05users\x04name\x04name\x0c\x2d\x00\x00\x01\x00\x00\xfd\x00\x00\x00\x00\x00";
         let c = Column::decode(payload).unwrap();
         assert_eq!((c.schema(), c.table(), c.org_table()), ("test", "u", "users"));
         assert_eq!((c.name(), c.org_name()), ("name", "name"));

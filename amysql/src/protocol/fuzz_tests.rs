@@ -9,11 +9,8 @@ use super::packet::{find_frame, join_chunks};
 use super::response::{EofPacket, ErrPacket, OkPacket, QueryResponse};
 use super::text_row::parse_text_row;
 
-const CAPS: [u32; 3] = [
-    0,
-    cap::PROTOCOL_41,
-    cap::PROTOCOL_41 | cap::SESSION_TRACK | cap::DEPRECATE_EOF | cap::TRANSACTIONS,
-];
+const CAPS: [u32; 3] =
+    [0, cap::PROTOCOL_41, cap::PROTOCOL_41 | cap::SESSION_TRACK | cap::DEPRECATE_EOF | cap::TRANSACTIONS];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]

@@ -90,9 +90,7 @@ pub fn find_frame(buf: &[u8], max_payload: usize) -> Result<Option<Frame>> {
         if buf.len() < pos + HEADER_LEN {
             return Ok(None);
         }
-        let len = usize::from(buf[pos])
-            | usize::from(buf[pos + 1]) << 8
-            | usize::from(buf[pos + 2]) << 16;
+        let len = usize::from(buf[pos]) | usize::from(buf[pos + 1]) << 8 | usize::from(buf[pos + 2]) << 16;
         let seq = buf[pos + 3];
         if chunks == 0 {
             first_seq = seq;

@@ -103,8 +103,7 @@ impl EofPacket {
 /// Rows may begin with 0xFE too (a length-encoded string of 16 MiB or more), but such a
 /// packet is at least that long; a terminator is short.
 pub fn is_result_end(payload: &[u8], deprecate_eof: bool) -> bool {
-    payload.first() == Some(&0xfe)
-        && if deprecate_eof { payload.len() < 0xff_ffff } else { payload.len() < 9 }
+    payload.first() == Some(&0xfe) && if deprecate_eof { payload.len() < 0xff_ffff } else { payload.len() < 9 }
 }
 
 /// What the first packet after COM_QUERY says.
@@ -112,9 +111,13 @@ pub fn is_result_end(payload: &[u8], deprecate_eof: bool) -> bool {
 pub enum QueryResponse {
     Ok(OkPacket),
     /// A result set with this many columns follows.
-    ResultSet { column_count: u64 },
+    ResultSet {
+        column_count: u64,
+    },
     /// The server wants the client to send the contents of this file (LOAD DATA LOCAL).
-    LocalInfile { filename: Vec<u8> },
+    LocalInfile {
+        filename: Vec<u8>,
+    },
 }
 
 impl QueryResponse {

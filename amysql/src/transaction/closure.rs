@@ -35,8 +35,7 @@ impl RetryableError for Error {
 
 impl RetryableError for Box<dyn std::error::Error + Send + Sync> {
     fn is_retryable(&self) -> bool {
-        self.downcast_ref::<Error>()
-            .is_some_and(Error::is_retryable)
+        self.downcast_ref::<Error>().is_some_and(Error::is_retryable)
     }
 }
 
@@ -68,10 +67,7 @@ where
 /// in lockstep.
 async fn backoff(attempt: u32) {
     let jitter = rand::random::<u64>() % 20;
-    tokio::time::sleep(Duration::from_millis(
-        10 * u64::from(attempt.min(10)) + jitter,
-    ))
-    .await;
+    tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt.min(10)) + jitter)).await;
 }
 
 impl Connection {
@@ -96,9 +92,7 @@ impl Connection {
         let mut tries = 0;
         loop {
             match attempt(self, &opts, &mut f).await {
-                Err(e)
-                    if tries < opts.retry_on_deadlock && e.is_retryable() && !self.is_broken() =>
-                {
+                Err(e) if tries < opts.retry_on_deadlock && e.is_retryable() && !self.is_broken() => {
                     tries += 1;
                     backoff(tries).await;
                 }

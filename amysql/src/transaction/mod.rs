@@ -94,10 +94,7 @@ impl TxOptions {
         let mut stmts = Vec::with_capacity(2);
         if let Some(level) = self.isolation {
             // Without SESSION/GLOBAL this applies to the next transaction only.
-            stmts.push(format!(
-                "SET TRANSACTION ISOLATION LEVEL {}",
-                level.as_sql()
-            ));
+            stmts.push(format!("SET TRANSACTION ISOLATION LEVEL {}", level.as_sql()));
         }
         let mut traits = Vec::new();
         if self.consistent_snapshot {
@@ -136,10 +133,7 @@ pub struct Transaction<'c> {
 
 impl std::fmt::Debug for Transaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transaction")
-            .field("depth", &self.depth)
-            .field("active", &self.active)
-            .finish()
+        f.debug_struct("Transaction").field("depth", &self.depth).field("active", &self.active).finish()
     }
 }
 
@@ -147,11 +141,7 @@ impl<'c> Transaction<'c> {
     async fn start(conn: TxConn<'c>, opts: &TxOptions) -> Result<Transaction<'c>> {
         // The guard exists before anything is sent: if this future is dropped part-way,
         // its Drop queues the rollback.
-        let mut tx = Transaction {
-            conn,
-            depth: 0,
-            active: true,
-        };
+        let mut tx = Transaction { conn, depth: 0, active: true };
         let stmts = opts.start_statements();
         let c = tx.conn_mut();
         // One round trip when the session allows multi-statements; also keeps SET
@@ -197,16 +187,8 @@ impl<'c> Transaction<'c> {
     /// Opens a savepoint inside this transaction; the returned guard is itself nestable.
     pub async fn begin_nested(&mut self) -> Result<Transaction<'_>> {
         let depth = self.depth + 1;
-        let mut sp = Transaction {
-            conn: TxConn::Borrowed(self.conn_mut()),
-            depth,
-            active: true,
-        };
-        match sp
-            .conn_mut()
-            .query_drop(&format!("SAVEPOINT {SAVEPOINT_PREFIX}{depth}"))
-            .await
-        {
+        let mut sp = Transaction { conn: TxConn::Borrowed(self.conn_mut()), depth, active: true };
+        match sp.conn_mut().query_drop(&format!("SAVEPOINT {SAVEPOINT_PREFIX}{depth}")).await {
             Ok(_) => Ok(sp),
             Err(e) => {
                 sp.active = false;
@@ -224,9 +206,7 @@ impl<'c> Transaction<'c> {
     /// Refused: a transaction's options cannot change once it started. Shadows
     /// `Connection::begin_with`, which would silently commit this transaction.
     pub async fn begin_with(&mut self, _opts: TxOptions) -> Result<Transaction<'_>> {
-        Err(Error::Interface(
-            "a transaction is already open; use begin_nested() for a savepoint".into(),
-        ))
+        Err(Error::Interface("a transaction is already open; use begin_nested() for a savepoint".into()))
     }
 
     /// COMMIT, or RELEASE SAVEPOINT for a nested guard. On error the guard is dropped
@@ -260,9 +240,7 @@ impl<'c> Transaction<'c> {
     /// back, savepoints included), which would needlessly break the connection.
     fn drop_queued_savepoint_rollbacks(&mut self) {
         let prefix = format!("ROLLBACK TO SAVEPOINT {SAVEPOINT_PREFIX}");
-        self.conn_mut()
-            .pending_cleanup
-            .retain(|sql| !sql.starts_with(&prefix));
+        self.conn_mut().pending_cleanup.retain(|sql| !sql.starts_with(&prefix));
     }
 }
 
@@ -276,9 +254,7 @@ impl Drop for Transaction<'_> {
                 self.drop_queued_savepoint_rollbacks();
                 self.conn_mut().queue_cleanup("ROLLBACK");
             }
-            d => self
-                .conn_mut()
-                .queue_cleanup(format!("ROLLBACK TO SAVEPOINT {SAVEPOINT_PREFIX}{d}")),
+            d => self.conn_mut().queue_cleanup(format!("ROLLBACK TO SAVEPOINT {SAVEPOINT_PREFIX}{d}")),
         }
     }
 }
@@ -332,16 +308,10 @@ mod tests {
     #[test]
     fn start_statements() {
         assert_eq!(TxOptions::new().start_statements(), ["START TRANSACTION"]);
-        let opts = TxOptions::new()
-            .isolation(IsolationLevel::ReadCommitted)
-            .read_only(true)
-            .consistent_snapshot(true);
+        let opts = TxOptions::new().isolation(IsolationLevel::ReadCommitted).read_only(true).consistent_snapshot(true);
         assert_eq!(
             opts.start_statements(),
-            [
-                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
-                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
-            ]
+            ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"]
         );
         let rw = TxOptions::new().read_only(false).start_statements();
         assert_eq!(rw, ["START TRANSACTION READ WRITE"]);

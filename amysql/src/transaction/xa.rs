@@ -40,19 +40,14 @@ pub struct TwoPhaseTransaction<'c> {
 
 impl std::fmt::Debug for TwoPhaseTransaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TwoPhaseTransaction")
-            .field("xid", &self.xid)
-            .field("state", &self.state)
-            .finish()
+        f.debug_struct("TwoPhaseTransaction").field("xid", &self.xid).field("state", &self.state).finish()
     }
 }
 
 fn check_xid(xid: &str) -> Result<()> {
     let ok = !xid.is_empty()
         && xid.len() <= 64
-        && xid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
+        && xid.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
     if ok {
         Ok(())
     } else {
@@ -74,10 +69,7 @@ impl TwoPhaseTransaction<'_> {
     }
 
     async fn run(&mut self, stmt: &str) -> Result<()> {
-        self.conn
-            .query_drop(&format!("{stmt} '{}'", self.xid))
-            .await
-            .map(drop)
+        self.conn.query_drop(&format!("{stmt} '{}'", self.xid)).await.map(drop)
     }
 
     async fn end(&mut self) -> Result<()> {
@@ -109,13 +101,9 @@ impl TwoPhaseTransaction<'_> {
             XaState::Prepared => self.run("XA COMMIT").await?,
             XaState::Active | XaState::Ended => {
                 self.end().await?;
-                self.conn
-                    .query_drop(&format!("XA COMMIT '{}' ONE PHASE", self.xid))
-                    .await?;
+                self.conn.query_drop(&format!("XA COMMIT '{}' ONE PHASE", self.xid)).await?;
             }
-            XaState::Done => {
-                return Err(Error::Interface("XA transaction already finished".into()))
-            }
+            XaState::Done => return Err(Error::Interface("XA transaction already finished".into())),
         }
         self.state = XaState::Done;
         Ok(())
@@ -138,12 +126,9 @@ impl Drop for TwoPhaseTransaction<'_> {
         match self.state {
             XaState::Active => {
                 self.conn.queue_cleanup(format!("XA END '{}'", self.xid));
-                self.conn
-                    .queue_cleanup(format!("XA ROLLBACK '{}'", self.xid));
+                self.conn.queue_cleanup(format!("XA ROLLBACK '{}'", self.xid));
             }
-            XaState::Ended => self
-                .conn
-                .queue_cleanup(format!("XA ROLLBACK '{}'", self.xid)),
+            XaState::Ended => self.conn.queue_cleanup(format!("XA ROLLBACK '{}'", self.xid)),
             XaState::Prepared | XaState::Done => {}
         }
     }
@@ -173,11 +158,7 @@ impl Connection {
             None => format!("amysql-{:032x}", rand::random::<u128>()),
         };
         // Guard first: a dropped future still gets its XA END / XA ROLLBACK queued.
-        let mut xa = TwoPhaseTransaction {
-            conn: self,
-            xid,
-            state: XaState::Active,
-        };
+        let mut xa = TwoPhaseTransaction { conn: self, xid, state: XaState::Active };
         if let Err(e) = xa.run("XA START").await {
             xa.state = XaState::Done;
             return Err(e);
@@ -189,26 +170,19 @@ impl Connection {
     pub async fn recover_twophase(&mut self) -> Result<Vec<String>> {
         // Columns: formatID, gtrid_length, bqual_length, data.
         let rows = self.query_text("XA RECOVER").await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|mut r| r.get_mut(3).and_then(Option::take))
-            .collect())
+        Ok(rows.into_iter().filter_map(|mut r| r.get_mut(3).and_then(Option::take)).collect())
     }
 
     /// `XA COMMIT xid` for a branch prepared earlier (possibly by another session).
     pub async fn commit_prepared(&mut self, xid: &str) -> Result<()> {
         check_xid(xid)?;
-        self.query_drop(&format!("XA COMMIT '{xid}'"))
-            .await
-            .map(drop)
+        self.query_drop(&format!("XA COMMIT '{xid}'")).await.map(drop)
     }
 
     /// `XA ROLLBACK xid` for a branch prepared earlier.
     pub async fn rollback_prepared(&mut self, xid: &str) -> Result<()> {
         check_xid(xid)?;
-        self.query_drop(&format!("XA ROLLBACK '{xid}'"))
-            .await
-            .map(drop)
+        self.query_drop(&format!("XA ROLLBACK '{xid}'")).await.map(drop)
     }
 }
 

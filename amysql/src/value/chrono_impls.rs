@@ -8,10 +8,7 @@
 //! Zero dates and zero-in-date values have no chrono form and are decode errors; opt in
 //! to reading zero dates as `None` with `ZeroDateAsNone<T>`.
 
-use ::chrono::{
-    DateTime as ChronoDateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike,
-    Utc,
-};
+use ::chrono::{DateTime as ChronoDateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
 use super::format::FormatContext;
 use super::from_sql::{non_null, DecodeError, FromSql};
@@ -24,25 +21,14 @@ use crate::protocol::column::Column;
 fn date_of(d: NaiveDate) -> Result<Date> {
     u16::try_from(d.year())
         .ok()
-        .and_then(|y| {
-            Date::new(
-                y,
-                u8::try_from(d.month()).ok()?,
-                u8::try_from(d.day()).ok()?,
-            )
-        })
+        .and_then(|y| Date::new(y, u8::try_from(d.month()).ok()?, u8::try_from(d.day()).ok()?))
         .ok_or_else(|| Error::Encode(format!("date {d} is outside MySQL's years 0000..=9999")))
 }
 
 /// (hour, minute, second, micros); a leap second (nanos >= 1e9) is clamped to .999999.
 fn clock_of(t: NaiveTime) -> (u8, u8, u8, u32) {
     let part = |v: u32| u8::try_from(v).unwrap_or(u8::MAX);
-    (
-        part(t.hour()),
-        part(t.minute()),
-        part(t.second()),
-        (t.nanosecond() / 1000).min(999_999),
-    )
+    (part(t.hour()), part(t.minute()), part(t.second()), (t.nanosecond() / 1000).min(999_999))
 }
 
 fn datetime_of(dt: NaiveDateTime) -> Result<DateTime> {
@@ -52,18 +38,11 @@ fn datetime_of(dt: NaiveDateTime) -> Result<DateTime> {
 }
 
 fn time_of(d: TimeDelta) -> Result<Time> {
-    let out_of_range = || {
-        Error::Encode(format!(
-            "duration {d} is outside MySQL TIME's ±838:59:59.999999"
-        ))
-    };
+    let out_of_range = || Error::Encode(format!("duration {d} is outside MySQL TIME's ±838:59:59.999999"));
     let total = d.num_microseconds().ok_or_else(out_of_range)?;
     let abs = total.unsigned_abs();
     let secs = abs / 1_000_000;
-    let hours = u32::try_from(secs / 3600)
-        .ok()
-        .filter(|h| *h <= MAX_TIME_HOURS)
-        .ok_or_else(out_of_range)?;
+    let hours = u32::try_from(secs / 3600).ok().filter(|h| *h <= MAX_TIME_HOURS).ok_or_else(out_of_range)?;
     let minutes = u8::try_from(secs / 60 % 60).map_err(|_| out_of_range())?;
     let seconds = u8::try_from(secs % 60).map_err(|_| out_of_range())?;
     let micros = u32::try_from(abs % 1_000_000).map_err(|_| out_of_range())?;
@@ -71,36 +50,23 @@ fn time_of(d: TimeDelta) -> Result<Time> {
 }
 
 fn naive_date(d: Date) -> std::result::Result<NaiveDate, DecodeError> {
-    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(
-        || {
-            if d.is_zero() {
-                DecodeError::new(
-                    "zero date 0000-00-00 has no chrono value (decode into ZeroDateAsNone<_>)",
-                )
-            } else {
-                DecodeError::new(format!("{d} is not a calendar date"))
-            }
-        },
-    )
+    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(|| {
+        if d.is_zero() {
+            DecodeError::new("zero date 0000-00-00 has no chrono value (decode into ZeroDateAsNone<_>)")
+        } else {
+            DecodeError::new(format!("{d} is not a calendar date"))
+        }
+    })
 }
 
 fn naive_datetime(dt: DateTime) -> std::result::Result<NaiveDateTime, DecodeError> {
     let date = naive_date(dt.date())?;
-    let time = NaiveTime::from_hms_micro_opt(
-        u32::from(dt.hour),
-        u32::from(dt.minute),
-        u32::from(dt.second),
-        dt.micros,
-    )
-    .ok_or_else(|| DecodeError::new(format!("invalid time of day in {dt}")))?;
+    let time = NaiveTime::from_hms_micro_opt(u32::from(dt.hour), u32::from(dt.minute), u32::from(dt.second), dt.micros)
+        .ok_or_else(|| DecodeError::new(format!("invalid time of day in {dt}")))?;
     Ok(NaiveDateTime::new(date, time))
 }
 
-fn parse_with<T>(
-    raw: Option<&[u8]>,
-    what: &str,
-    parse: fn(&[u8]) -> Option<T>,
-) -> std::result::Result<T, DecodeError> {
+fn parse_with<T>(raw: Option<&[u8]>, what: &str, parse: fn(&[u8]) -> Option<T>) -> std::result::Result<T, DecodeError> {
     let raw = non_null(raw)?;
     parse(raw).ok_or_else(|| DecodeError::invalid(what, raw))
 }
@@ -126,8 +92,8 @@ impl ToSql for ChronoDateTime<Utc> {
 impl ToSql for NaiveTime {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         let (h, m, s, us) = clock_of(*self);
-        let t = Time::new(false, u32::from(h), m, s, us)
-            .ok_or_else(|| Error::Encode(format!("invalid time {self}")))?;
+        let t =
+            Time::new(false, u32::from(h), m, s, us).ok_or_else(|| Error::Encode(format!("invalid time {self}")))?;
         t.write_sql(out, ctx)
     }
 }
@@ -165,18 +131,9 @@ impl FromSql for NaiveTime {
         let time = if t.negative {
             None
         } else {
-            NaiveTime::from_hms_micro_opt(
-                t.hours,
-                u32::from(t.minutes),
-                u32::from(t.seconds),
-                t.micros,
-            )
+            NaiveTime::from_hms_micro_opt(t.hours, u32::from(t.minutes), u32::from(t.seconds), t.micros)
         };
-        time.ok_or_else(|| {
-            DecodeError::new(format!(
-                "TIME {t} is not a time of day (00:00:00..24:00:00)"
-            ))
-        })
+        time.ok_or_else(|| DecodeError::new(format!("TIME {t} is not a time of day (00:00:00..24:00:00)")))
     }
 }
 
@@ -184,13 +141,8 @@ impl FromSql for TimeDelta {
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
         let t = parse_with(raw, "TIME", Time::parse)?;
         // At most 838h in microseconds: far below i64::MAX.
-        let micros =
-            i64::try_from(t.total_micros()).map_err(|_| DecodeError::new("TIME out of range"))?;
-        Ok(TimeDelta::microseconds(if t.negative {
-            -micros
-        } else {
-            micros
-        }))
+        let micros = i64::try_from(t.total_micros()).map_err(|_| DecodeError::new("TIME out of range"))?;
+        Ok(TimeDelta::microseconds(if t.negative { -micros } else { micros }))
     }
 }
 
@@ -233,27 +185,13 @@ mod tests {
 
     #[test]
     fn literals_with_micros() {
-        assert_eq!(
-            lit(&dt("2024-01-02 03:04:05.123456789")),
-            "'2024-01-02 03:04:05.123456'"
-        );
+        assert_eq!(lit(&dt("2024-01-02 03:04:05.123456789")), "'2024-01-02 03:04:05.123456'");
         assert_eq!(lit(&dt("2024-01-02 03:04:05")), "'2024-01-02 03:04:05'");
+        assert_eq!(lit(&dt("2024-01-02 03:04:05.123456").and_utc()), "'2024-01-02 03:04:05.123456'");
+        assert_eq!(lit(&NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()), "'2024-01-02'");
+        assert_eq!(lit(&NaiveTime::from_hms_micro_opt(3, 4, 5, 6).unwrap()), "'03:04:05.000006'");
         assert_eq!(
-            lit(&dt("2024-01-02 03:04:05.123456").and_utc()),
-            "'2024-01-02 03:04:05.123456'"
-        );
-        assert_eq!(
-            lit(&NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()),
-            "'2024-01-02'"
-        );
-        assert_eq!(
-            lit(&NaiveTime::from_hms_micro_opt(3, 4, 5, 6).unwrap()),
-            "'03:04:05.000006'"
-        );
-        assert_eq!(
-            lit(&TimeDelta::microseconds(
-                -(838 * 3600 + 59 * 60 + 59) * 1_000_000 - 999_999
-            )),
+            lit(&TimeDelta::microseconds(-(838 * 3600 + 59 * 60 + 59) * 1_000_000 - 999_999)),
             "'-838:59:59.999999'"
         );
         assert_eq!(lit(&TimeDelta::seconds(-1)), "'-00:00:01'");
@@ -267,14 +205,8 @@ mod tests {
         let e = TimeDelta::hours(839).write_sql(&mut out, &ctx).unwrap_err();
         assert!(e.to_string().contains("outside MySQL TIME"), "{e}");
         assert!(TimeDelta::MAX.write_sql(&mut out, &ctx).is_err());
-        assert!(NaiveDate::from_ymd_opt(10_000, 1, 1)
-            .unwrap()
-            .write_sql(&mut out, &ctx)
-            .is_err());
-        assert!(NaiveDate::from_ymd_opt(-1, 1, 1)
-            .unwrap()
-            .write_sql(&mut out, &ctx)
-            .is_err());
+        assert!(NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap().write_sql(&mut out, &ctx).is_err());
+        assert!(NaiveDate::from_ymd_opt(-1, 1, 1).unwrap().write_sql(&mut out, &ctx).is_err());
         assert!(out.is_empty());
     }
 
@@ -285,10 +217,7 @@ mod tests {
             NaiveDateTime::from_sql(Some(b"2024-01-02 03:04:05.123456"), &c).unwrap(),
             dt("2024-01-02 03:04:05.123456")
         );
-        assert_eq!(
-            NaiveDateTime::from_sql(Some(b"2024-01-02"), &c).unwrap(),
-            dt("2024-01-02 00:00:00")
-        );
+        assert_eq!(NaiveDateTime::from_sql(Some(b"2024-01-02"), &c).unwrap(), dt("2024-01-02 00:00:00"));
         assert_eq!(
             ChronoDateTime::<Utc>::from_sql(Some(b"2024-01-02 03:04:05"), &c).unwrap(),
             dt("2024-01-02 03:04:05").and_utc()
@@ -305,10 +234,7 @@ mod tests {
             TimeDelta::from_sql(Some(b"-838:59:59.000000"), &c).unwrap(),
             -TimeDelta::seconds(838 * 3600 + 59 * 60 + 59)
         );
-        assert_eq!(
-            TimeDelta::from_sql(Some(b"01:00:00.000001"), &c).unwrap(),
-            TimeDelta::microseconds(3_600_000_001)
-        );
+        assert_eq!(TimeDelta::from_sql(Some(b"01:00:00.000001"), &c).unwrap(), TimeDelta::microseconds(3_600_000_001));
     }
 
     #[test]
@@ -318,53 +244,24 @@ mod tests {
         let e = NaiveDate::from_sql(Some(b"0000-00-00"), &c).unwrap_err();
         assert!(e.reason().contains("zero date"), "{e}");
         assert!(Option::<NaiveDateTime>::from_sql(Some(b"0000-00-00 00:00:00"), &c).is_err());
-        assert!(NaiveDate::from_sql(Some(b"2023-02-29"), &c)
-            .unwrap_err()
-            .reason()
-            .contains("not a calendar date"));
+        assert!(NaiveDate::from_sql(Some(b"2023-02-29"), &c).unwrap_err().reason().contains("not a calendar date"));
         assert!(NaiveDate::from_sql(Some(b"2024-00-10"), &c).is_err());
         assert_eq!(
-            ZeroDateAsNone::<NaiveDateTime>::from_sql(Some(b"0000-00-00 00:00:00.000000"), &c)
-                .unwrap(),
+            ZeroDateAsNone::<NaiveDateTime>::from_sql(Some(b"0000-00-00 00:00:00.000000"), &c).unwrap(),
             ZeroDateAsNone(None)
         );
-        assert_eq!(
-            ZeroDateAsNone::<NaiveDate>::from_sql(Some(b"0000-00-00"), &c)
-                .unwrap()
-                .0,
-            None
-        );
-        assert_eq!(
-            ZeroDateAsNone::<NaiveDate>::from_sql(None, &c).unwrap().0,
-            None
-        );
-        assert!(
-            ZeroDateAsNone::<NaiveDate>::from_sql(Some(b"2024-01-01"), &c)
-                .unwrap()
-                .0
-                .is_some()
-        );
+        assert_eq!(ZeroDateAsNone::<NaiveDate>::from_sql(Some(b"0000-00-00"), &c).unwrap().0, None);
+        assert_eq!(ZeroDateAsNone::<NaiveDate>::from_sql(None, &c).unwrap().0, None);
+        assert!(ZeroDateAsNone::<NaiveDate>::from_sql(Some(b"2024-01-01"), &c).unwrap().0.is_some());
         assert!(NaiveTime::from_sql(Some(b"-01:00:00"), &c).is_err());
-        assert!(NaiveTime::from_sql(Some(b"24:00:00"), &c)
-            .unwrap_err()
-            .reason()
-            .contains("not a time of day"));
+        assert!(NaiveTime::from_sql(Some(b"24:00:00"), &c).unwrap_err().reason().contains("not a time of day"));
     }
 
     #[test]
     fn into_value() {
         let d = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
-        assert_eq!(
-            Value::from(d),
-            Value::Date(Date {
-                year: 2024,
-                month: 1,
-                day: 2
-            })
-        );
-        assert!(
-            matches!(Value::from(TimeDelta::seconds(-61)), Value::Time(t) if t.negative && t.minutes == 1)
-        );
+        assert_eq!(Value::from(d), Value::Date(Date { year: 2024, month: 1, day: 2 }));
+        assert!(matches!(Value::from(TimeDelta::seconds(-61)), Value::Time(t) if t.negative && t.minutes == 1));
         assert!(matches!(Value::from(TimeDelta::hours(900)), Value::Text(_)));
     }
 }

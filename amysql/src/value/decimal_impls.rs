@@ -40,12 +40,7 @@ impl FromSql for Decimal {
                 _ => Err(e),
             })
         };
-        parsed.map_err(|e| {
-            DecodeError::new(format!(
-                "invalid decimal {}: {e}",
-                super::from_sql::show_bytes(raw)
-            ))
-        })
+        parsed.map_err(|e| DecodeError::new(format!("invalid decimal {}: {e}", super::from_sql::show_bytes(raw))))
     }
 }
 
@@ -96,15 +91,10 @@ mod tests {
         let d = Decimal::from_sql(Some(b"123.45"), &c).unwrap();
         assert_eq!(d.to_string(), "123.45");
         assert_eq!(
-            Decimal::from_sql(Some(b"0.1000000000000000000000000001"), &c)
-                .unwrap()
-                .to_string(),
+            Decimal::from_sql(Some(b"0.1000000000000000000000000001"), &c).unwrap().to_string(),
             "0.1000000000000000000000000001"
         );
-        assert_eq!(
-            Decimal::from_sql(Some(b"1.5e3"), &c).unwrap(),
-            Decimal::from(1500)
-        );
+        assert_eq!(Decimal::from_sql(Some(b"1.5e3"), &c).unwrap(), Decimal::from(1500));
         let e = Decimal::from_sql(Some(b"12x"), &c).unwrap_err();
         assert!(e.reason().starts_with("invalid decimal \"12x\""), "{e}");
         assert!(Decimal::from_sql(Some(b"123456789012345678901234567890.5"), &c).is_err());

@@ -96,10 +96,7 @@ pub(crate) fn is_decimal_text(s: &[u8]) -> bool {
         let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
         (n, &s[n..])
     }
-    let s = s
-        .strip_prefix(b"-")
-        .or_else(|| s.strip_prefix(b"+"))
-        .unwrap_or(s);
+    let s = s.strip_prefix(b"-").or_else(|| s.strip_prefix(b"+")).unwrap_or(s);
     let (int_len, s) = digits(s);
     let (frac_len, s) = match s.strip_prefix(b".") {
         Some(rest) => digits(rest),
@@ -111,10 +108,7 @@ pub(crate) fn is_decimal_text(s: &[u8]) -> bool {
     match s.strip_prefix(b"e").or_else(|| s.strip_prefix(b"E")) {
         None => s.is_empty(),
         Some(exp) => {
-            let exp = exp
-                .strip_prefix(b"-")
-                .or_else(|| exp.strip_prefix(b"+"))
-                .unwrap_or(exp);
+            let exp = exp.strip_prefix(b"-").or_else(|| exp.strip_prefix(b"+")).unwrap_or(exp);
             let (n, rest) = digits(exp);
             n > 0 && rest.is_empty()
         }
@@ -136,10 +130,7 @@ impl ToSql for Value {
                 out.extend_from_slice(s.as_bytes());
                 Ok(())
             }
-            Value::Decimal(s) => Err(Error::Encode(format!(
-                "`{}` is not a decimal number",
-                s.escape_debug()
-            ))),
+            Value::Decimal(s) => Err(Error::Encode(format!("`{}` is not a decimal number", s.escape_debug()))),
             Value::Bytes(b) => write_bytes(b, out, ctx),
             Value::Text(s) | Value::Json(s) => write_str(s, out, ctx),
             Value::Date(d) => d.write_sql(out, ctx),
@@ -157,22 +148,14 @@ impl FromSql for Value {
             return Ok(Value::Null);
         };
         Ok(match column.column_type() {
-            TINY | SHORT | LONG | INT24 | LONGLONG if column.is_unsigned() => {
-                Value::UInt(u64::from_sql(raw, column)?)
-            }
-            TINY | SHORT | LONG | INT24 | LONGLONG | YEAR => {
-                Value::Int(i64::from_sql(raw, column)?)
-            }
+            TINY | SHORT | LONG | INT24 | LONGLONG if column.is_unsigned() => Value::UInt(u64::from_sql(raw, column)?),
+            TINY | SHORT | LONG | INT24 | LONGLONG | YEAR => Value::Int(i64::from_sql(raw, column)?),
             FLOAT => Value::Float(f32::from_sql(raw, column)?),
             DOUBLE => Value::Double(f64::from_sql(raw, column)?),
-            DECIMAL | NEWDECIMAL if is_decimal_text(bytes) => {
-                Value::Decimal(utf8(bytes)?.to_owned())
-            }
+            DECIMAL | NEWDECIMAL if is_decimal_text(bytes) => Value::Decimal(utf8(bytes)?.to_owned()),
             DECIMAL | NEWDECIMAL => return Err(DecodeError::invalid("DECIMAL", bytes)),
             DATE | NEWDATE => Value::Date(Date::from_sql(raw, column)?),
-            DATETIME | DATETIME2 | TIMESTAMP | TIMESTAMP2 => {
-                Value::DateTime(DateTime::from_sql(raw, column)?)
-            }
+            DATETIME | DATETIME2 | TIMESTAMP | TIMESTAMP2 => Value::DateTime(DateTime::from_sql(raw, column)?),
             TIME | TIME2 => Value::Time(Time::from_sql(raw, column)?),
             JSON => Value::Json(utf8(bytes)?.to_owned()),
             BIT | GEOMETRY => Value::Bytes(bytes.to_vec()),
@@ -252,72 +235,34 @@ mod tests {
     fn decode_by_column_type() {
         use column_type::*;
         assert_eq!(decode(b"-42", &col(LONG, 63, 0)), Value::Int(-42));
-        assert_eq!(
-            decode(
-                b"18446744073709551615",
-                &col(LONGLONG, 63, column_flag::UNSIGNED)
-            ),
-            Value::UInt(u64::MAX)
-        );
+        assert_eq!(decode(b"18446744073709551615", &col(LONGLONG, 63, column_flag::UNSIGNED)), Value::UInt(u64::MAX));
         assert_eq!(decode(b"1.5", &col(DOUBLE, 63, 0)), Value::Double(1.5));
         assert_eq!(decode(b"1.1", &col(FLOAT, 63, 0)), Value::Float(1.1));
-        assert_eq!(
-            decode(b"123.45", &col(NEWDECIMAL, 63, 0)),
-            Value::Decimal("123.45".into())
-        );
+        assert_eq!(decode(b"123.45", &col(NEWDECIMAL, 63, 0)), Value::Decimal("123.45".into()));
         assert_eq!(decode(b"2024", &col(YEAR, 63, 0)), Value::Int(2024));
-        assert_eq!(
-            decode(b"0000-00-00", &col(DATE, 63, 0)),
-            Value::Date(Date::default())
-        );
+        assert_eq!(decode(b"0000-00-00", &col(DATE, 63, 0)), Value::Date(Date::default()));
         assert!(
             matches!(decode(b"2024-01-02 03:04:05.123456", &col(DATETIME, 63, 0)), Value::DateTime(d) if d.micros == 123_456)
         );
         assert!(
             matches!(decode(b"-838:59:59.000000", &col(TIME, 63, 0)), Value::Time(t) if t.negative && t.hours == 838)
         );
-        assert_eq!(
-            decode(b"{\"a\":1}", &col(JSON, 45, 0)),
-            Value::Json("{\"a\":1}".into())
-        );
+        assert_eq!(decode(b"{\"a\":1}", &col(JSON, 45, 0)), Value::Json("{\"a\":1}".into()));
         assert_eq!(decode(b"\x05", &col(BIT, 63, 0)), Value::Bytes(vec![5]));
-        assert_eq!(
-            decode(b"\xff\x00", &col(BLOB, 63, 0)),
-            Value::Bytes(vec![255, 0])
-        );
-        assert_eq!(
-            decode("héllo".as_bytes(), &col(VAR_STRING, 45, 0)),
-            Value::Text("héllo".into())
-        );
-        assert_eq!(
-            decode(b"\xe9", &col(VAR_STRING, 8, 0)),
-            Value::Bytes(vec![0xe9])
-        );
-        assert_eq!(
-            decode(b"small", &col(ENUM, 45, 0)),
-            Value::Text("small".into())
-        );
-        assert_eq!(
-            Value::from_sql(None, &col(LONG, 63, 0)).unwrap(),
-            Value::Null
-        );
+        assert_eq!(decode(b"\xff\x00", &col(BLOB, 63, 0)), Value::Bytes(vec![255, 0]));
+        assert_eq!(decode("héllo".as_bytes(), &col(VAR_STRING, 45, 0)), Value::Text("héllo".into()));
+        assert_eq!(decode(b"\xe9", &col(VAR_STRING, 8, 0)), Value::Bytes(vec![0xe9]));
+        assert_eq!(decode(b"small", &col(ENUM, 45, 0)), Value::Text("small".into()));
+        assert_eq!(Value::from_sql(None, &col(LONG, 63, 0)).unwrap(), Value::Null);
     }
 
     #[test]
     fn decode_garbage_is_an_error() {
         use column_type::*;
-        for (raw, t) in [
-            (&b"12a"[..], LONG),
-            (b"1.2.3", DOUBLE),
-            (b"1;DROP", NEWDECIMAL),
-            (b"2024-1-1", DATE),
-            (b"x", TIME),
-        ] {
-            assert!(
-                Value::from_sql(Some(raw), &col(t, 63, 0)).is_err(),
-                "{}",
-                raw.escape_ascii()
-            );
+        for (raw, t) in
+            [(&b"12a"[..], LONG), (b"1.2.3", DOUBLE), (b"1;DROP", NEWDECIMAL), (b"2024-1-1", DATE), (b"x", TIME)]
+        {
+            assert!(Value::from_sql(Some(raw), &col(t, 63, 0)).is_err(), "{}", raw.escape_ascii());
         }
     }
 
@@ -326,8 +271,7 @@ mod tests {
         let ctx = FormatContext::default();
         let lit = |v: Value| {
             let mut out = Vec::new();
-            v.write_sql(&mut out, &ctx)
-                .map(|()| String::from_utf8(out).unwrap())
+            v.write_sql(&mut out, &ctx).map(|()| String::from_utf8(out).unwrap())
         };
         assert_eq!(lit(Value::Null).unwrap(), "NULL");
         assert_eq!(lit(Value::Int(i64::MIN)).unwrap(), "-9223372036854775808");
@@ -340,19 +284,10 @@ mod tests {
         assert!(lit(Value::Decimal("1 OR 1=1".into())).is_err());
         assert!(lit(Value::Decimal(".".into())).is_err());
         assert_eq!(lit(Value::Text("it's".into())).unwrap(), r"'it\'s'");
-        assert_eq!(
-            lit(Value::Json("{\"a\":\"b'\"}".into())).unwrap(),
-            r#"'{\"a\":\"b\'\"}'"#
-        );
+        assert_eq!(lit(Value::Json("{\"a\":\"b'\"}".into())).unwrap(), r#"'{\"a\":\"b\'\"}'"#);
         assert_eq!(lit(Value::Bytes(vec![0, 39])).unwrap(), r"_binary'\0\''");
-        assert_eq!(
-            lit(Value::List(vec![1.into(), "x".into(), Value::Null])).unwrap(),
-            "(1,'x',NULL)"
-        );
-        assert!(lit(Value::List(vec![]))
-            .unwrap_err()
-            .to_string()
-            .contains("empty sequence"));
+        assert_eq!(lit(Value::List(vec![1.into(), "x".into(), Value::Null])).unwrap(), "(1,'x',NULL)");
+        assert!(lit(Value::List(vec![])).unwrap_err().to_string().contains("empty sequence"));
         assert!(lit(Value::Double(f64::NAN)).is_err());
     }
 

@@ -45,10 +45,7 @@ pub fn escape_string_into(out: &mut Vec<u8>, s: &[u8], no_backslash_escapes: boo
             rest = &rest[i + 1..];
         }
     } else {
-        while let Some(i) = rest
-            .iter()
-            .position(|&b| BACKSLASH_TABLE[usize::from(b)] != 0)
-        {
+        while let Some(i) = rest.iter().position(|&b| BACKSLASH_TABLE[usize::from(b)] != 0) {
             out.extend_from_slice(&rest[..i]);
             out.push(b'\\');
             out.push(BACKSLASH_TABLE[usize::from(rest[i])]);

@@ -16,10 +16,9 @@ use crate::error::{Error, Result};
 /// The EUC family is also ASCII-transparent but is left out until someone needs it:
 /// the list is the trust boundary, so it stays short.
 const SAFE_CHARSETS: &[&str] = &[
-    "utf8mb4", "utf8mb3", "utf8", "latin1", "ascii", "binary", "latin2", "latin5", "latin7",
-    "cp1250", "cp1251", "cp1256", "cp1257", "cp850", "cp852", "cp866", "dec8", "greek", "hebrew",
-    "hp8", "keybcs2", "koi8r", "koi8u", "macce", "macroman", "swe7", "armscii8", "geostd8",
-    "tis620",
+    "utf8mb4", "utf8mb3", "utf8", "latin1", "ascii", "binary", "latin2", "latin5", "latin7", "cp1250", "cp1251",
+    "cp1256", "cp1257", "cp850", "cp852", "cp866", "dec8", "greek", "hebrew", "hp8", "keybcs2", "koi8r", "koi8u",
+    "macce", "macroman", "swe7", "armscii8", "geostd8", "tis620",
 ];
 
 /// Charsets with multibyte characters whose trailing byte can be 0x5c (`\`): the classic
@@ -44,11 +43,7 @@ impl FormatContext {
     /// `utf8mb4_general_ci`). An unsafe charset is not an error here; every attempt to
     /// format or escape with the context is.
     pub fn new(no_backslash_escapes: bool, charset: &str) -> FormatContext {
-        FormatContext {
-            no_backslash_escapes,
-            hex_bytes: false,
-            refused: charset_refusal(charset),
-        }
+        FormatContext { no_backslash_escapes, hex_bytes: false, refused: charset_refusal(charset) }
     }
 
     /// True when quotes are doubled instead of backslash-escaped.
@@ -74,10 +69,7 @@ impl FormatContext {
     }
 
     pub(crate) fn with_hex_bytes(&self) -> FormatContext {
-        FormatContext {
-            hex_bytes: true,
-            ..self.clone()
-        }
+        FormatContext { hex_bytes: true, ..self.clone() }
     }
 }
 
@@ -153,12 +145,7 @@ impl<'a> SqlTemplate<'a> {
             }
             pieces.push(piece);
         }
-        Ok(SqlTemplate {
-            sql,
-            pieces: Cow::Owned(pieces),
-            positional,
-            named,
-        })
+        Ok(SqlTemplate { sql, pieces: Cow::Owned(pieces), positional, named })
     }
 
     /// Builds a template from pieces split ahead of time (by the compile-time macros).
@@ -175,12 +162,7 @@ impl<'a> SqlTemplate<'a> {
             }
             i += 1;
         }
-        SqlTemplate {
-            sql,
-            pieces: Cow::Borrowed(pieces),
-            positional,
-            named,
-        }
+        SqlTemplate { sql, pieces: Cow::Borrowed(pieces), positional, named }
     }
 
     /// The original SQL text.
@@ -206,12 +188,7 @@ impl<'a> SqlTemplate<'a> {
     /// Appends the query with `params` substituted to `out`. With `()` the original SQL
     /// is appended verbatim, as PyMySQL does for `args=None`. On error `out` is left as
     /// it was.
-    pub fn format_into<P: Params + ?Sized>(
-        &self,
-        params: &P,
-        ctx: &FormatContext,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
+    pub fn format_into<P: Params + ?Sized>(&self, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
         if params.is_empty_params() {
             out.extend_from_slice(self.sql.as_bytes());
             return Ok(());
@@ -228,12 +205,7 @@ impl<'a> SqlTemplate<'a> {
 /// pass. With `()` nothing is parsed: the SQL is appended verbatim (so `SELECT '100%'`
 /// works without doubling the `%`), as PyMySQL does for `args=None`. On error `out` is
 /// left as it was.
-pub fn format_query<P: Params + ?Sized>(
-    sql: &str,
-    params: &P,
-    ctx: &FormatContext,
-    out: &mut Vec<u8>,
-) -> Result<()> {
+pub fn format_query<P: Params + ?Sized>(sql: &str, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
     if params.is_empty_params() {
         out.extend_from_slice(sql.as_bytes());
         return Ok(());
@@ -242,12 +214,7 @@ pub fn format_query<P: Params + ?Sized>(
     format_pieces(Tokens::new(sql), params, ctx, out)
 }
 
-fn format_pieces<'s, P, I>(
-    pieces: I,
-    params: &P,
-    ctx: &FormatContext,
-    out: &mut Vec<u8>,
-) -> Result<()>
+fn format_pieces<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
@@ -260,12 +227,7 @@ where
     result
 }
 
-fn format_pieces_inner<'s, P, I>(
-    pieces: I,
-    params: &P,
-    ctx: &FormatContext,
-    out: &mut Vec<u8>,
-) -> Result<()>
+fn format_pieces_inner<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
@@ -282,9 +244,7 @@ where
                     return Err(mixed_placeholders());
                 }
                 let Some(given) = given else {
-                    return Err(Error::Interface(
-                        "query uses %s placeholders but named parameters were given".into(),
-                    ));
+                    return Err(Error::Interface("query uses %s placeholders but named parameters were given".into()));
                 };
                 if next_positional >= given {
                     return Err(Error::Interface(format!(
@@ -306,13 +266,10 @@ where
                         "query uses %({name})s but positional parameters were given"
                     )));
                 }
-                let found = params
-                    .write_named(name, out, ctx)
-                    .map_err(|e| in_parameter(e, format_args!("`{name}`")))?;
+                let found =
+                    params.write_named(name, out, ctx).map_err(|e| in_parameter(e, format_args!("`{name}`")))?;
                 if !found {
-                    return Err(Error::Interface(format!(
-                        "missing named parameter `{name}` for %({name})s"
-                    )));
+                    return Err(Error::Interface(format!("missing named parameter `{name}` for %({name})s")));
                 }
                 used_names.insert(name);
             }
@@ -335,10 +292,7 @@ fn unused_name<P: Params + ?Sized>(params: &P, used: &UsedNames<'_>) -> Error {
         Some(k) => Error::Interface(format!("named parameter `{k}` is not used by the query")),
         // Every key was used, so some key must be given twice (only `params!` allows it).
         None => {
-            let dup = keys
-                .iter()
-                .enumerate()
-                .find(|(i, k)| keys[..*i].contains(k));
+            let dup = keys.iter().enumerate().find(|(i, k)| keys[..*i].contains(k));
             let name = dup.map_or("?", |(_, k)| k);
             Error::Interface(format!("named parameter `{name}` is given more than once"))
         }
@@ -426,16 +380,13 @@ impl<'a> Iterator for Tokens<'a> {
             }
             Some(b'(') => {
                 let Some(close) = bytes[at + 2..].iter().position(|&b| b == b')') else {
-                    return self.fail(format!(
-                        "unterminated %( placeholder at byte {at}: expected %(name)s"
-                    ));
+                    return self.fail(format!("unterminated %( placeholder at byte {at}: expected %(name)s"));
                 };
                 let name = &self.sql[at + 2..at + 2 + close];
                 let after = at + 2 + close + 1;
                 if bytes.get(after) != Some(&b's') {
-                    return self.fail(format!(
-                        "invalid placeholder %({name}) at byte {at}: only %(name)s is supported"
-                    ));
+                    return self
+                        .fail(format!("invalid placeholder %({name}) at byte {at}: only %(name)s is supported"));
                 }
                 if name.is_empty() {
                     return self.fail(format!("empty parameter name in %()s at byte {at}"));
@@ -443,9 +394,7 @@ impl<'a> Iterator for Tokens<'a> {
                 self.pos = after + 1;
                 Some(Ok(Piece::Named(name)))
             }
-            None => self.fail(format!(
-                "lone % at the end of the query (byte {at}); write %% for a literal %"
-            )),
+            None => self.fail(format!("lone % at the end of the query (byte {at}); write %% for a literal %")),
             Some(_) => {
                 let c = self.sql[at + 1..].chars().next().unwrap_or('?');
                 self.fail(format!(

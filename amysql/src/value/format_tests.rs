@@ -12,10 +12,7 @@ fn fmt_in<P: Params + ?Sized>(sql: &str, params: &P, ctx: &FormatContext) -> Res
     let mut out = b"prefix:".to_vec();
     let result = format_query(sql, params, ctx, &mut out);
     let text = String::from_utf8(out).unwrap();
-    let body = text
-        .strip_prefix("prefix:")
-        .expect("the prefix is kept")
-        .to_owned();
+    let body = text.strip_prefix("prefix:").expect("the prefix is kept").to_owned();
     match result {
         Ok(()) => Ok(body),
         Err(e) => {
@@ -31,10 +28,7 @@ fn err_msg<P: Params + ?Sized>(sql: &str, params: &P) -> String {
 
 #[test]
 fn positional() {
-    assert_eq!(
-        fmt("SELECT %s, %s", &(1, "it's")).unwrap(),
-        r"SELECT 1, 'it\'s'"
-    );
+    assert_eq!(fmt("SELECT %s, %s", &(1, "it's")).unwrap(), r"SELECT 1, 'it\'s'");
     assert_eq!(fmt("%s", &(None::<i32>,)).unwrap(), "NULL");
     assert_eq!(fmt("x IN %s", &(vec![1, 2, 3],)).unwrap(), "x IN (1,2,3)");
     assert_eq!(fmt("%s%s", &[1, 2]).unwrap(), "12");
@@ -44,25 +38,16 @@ fn positional() {
 fn named() {
     let sql = "UPDATE t SET a = %(a)s WHERE id = %(id)s OR parent = %(id)s";
     let p = params! {"id" => 7, "a" => "x"};
-    assert_eq!(
-        fmt(sql, &p).unwrap(),
-        "UPDATE t SET a = 'x' WHERE id = 7 OR parent = 7"
-    );
+    assert_eq!(fmt(sql, &p).unwrap(), "UPDATE t SET a = 'x' WHERE id = 7 OR parent = 7");
     let mut m = HashMap::new();
     m.insert("a".to_string(), 1);
     m.insert("id".to_string(), 2);
-    assert_eq!(
-        fmt(sql, &m).unwrap(),
-        "UPDATE t SET a = 1 WHERE id = 2 OR parent = 2"
-    );
+    assert_eq!(fmt(sql, &m).unwrap(), "UPDATE t SET a = 1 WHERE id = 2 OR parent = 2");
 }
 
 #[test]
 fn percent_percent_is_a_literal_percent() {
-    assert_eq!(
-        fmt("SELECT '100%%', %s", &(1,)).unwrap(),
-        "SELECT '100%', 1"
-    );
+    assert_eq!(fmt("SELECT '100%%', %s", &(1,)).unwrap(), "SELECT '100%', 1");
     assert_eq!(fmt("%%s", &[0u16; 0]).unwrap(), "%s");
     assert_eq!(fmt("a%%%%b %s", &(2,)).unwrap(), "a%%b 2");
 }
@@ -70,56 +55,23 @@ fn percent_percent_is_a_literal_percent() {
 #[test]
 fn unit_params_mean_verbatim_sql() {
     assert_eq!(fmt("SELECT '100%'", &()).unwrap(), "SELECT '100%'");
-    assert_eq!(
-        fmt("SELECT '%%', '%s', %(x)s, %d", &()).unwrap(),
-        "SELECT '%%', '%s', %(x)s, %d"
-    );
+    assert_eq!(fmt("SELECT '%%', '%s', %(x)s, %d", &()).unwrap(), "SELECT '%%', '%s', %(x)s, %d");
     assert_eq!(fmt("SELECT '100%'", &params![]).unwrap(), "SELECT '100%'");
     // An empty sequence is a parameter set: it is formatted, so `%%` becomes `%`.
-    assert_eq!(
-        fmt("SELECT '100%%'", &Vec::<i32>::new()).unwrap(),
-        "SELECT '100%'"
-    );
+    assert_eq!(fmt("SELECT '100%%'", &Vec::<i32>::new()).unwrap(), "SELECT '100%'");
 }
 
 #[test]
 fn arity_errors_name_the_placeholder() {
-    assert_eq!(
-        err_msg("%s, %s, %s", &(1, 2)),
-        "not enough parameters for %s placeholder #3 (2 given)"
-    );
-    assert_eq!(
-        err_msg("%s, %s", &(1, 2, 3)),
-        "too many parameters: 3 given, query has 2 placeholders"
-    );
-    assert_eq!(
-        err_msg("SELECT 1", &(1,)),
-        "too many parameters: 1 given, query has 0 placeholders"
-    );
-    assert_eq!(
-        err_msg("%(id)s", &params! {"x" => 1}),
-        "missing named parameter `id` for %(id)s"
-    );
-    assert_eq!(
-        err_msg("%(id)s", &params! {"id" => 1, "x" => 2}),
-        "named parameter `x` is not used by the query"
-    );
-    assert_eq!(
-        err_msg("%(id)s", &params! {"id" => 1, "id" => 2}),
-        "named parameter `id` is given more than once"
-    );
-    assert_eq!(
-        err_msg("%s", &params! {"id" => 1}),
-        "query uses %s placeholders but named parameters were given"
-    );
-    assert_eq!(
-        err_msg("%(id)s", &(1,)),
-        "query uses %(id)s but positional parameters were given"
-    );
-    for e in [
-        fmt("%s, %s, %s", &(1, 2)).unwrap_err(),
-        fmt("%(id)s", &(1,)).unwrap_err(),
-    ] {
+    assert_eq!(err_msg("%s, %s, %s", &(1, 2)), "not enough parameters for %s placeholder #3 (2 given)");
+    assert_eq!(err_msg("%s, %s", &(1, 2, 3)), "too many parameters: 3 given, query has 2 placeholders");
+    assert_eq!(err_msg("SELECT 1", &(1,)), "too many parameters: 1 given, query has 0 placeholders");
+    assert_eq!(err_msg("%(id)s", &params! {"x" => 1}), "missing named parameter `id` for %(id)s");
+    assert_eq!(err_msg("%(id)s", &params! {"id" => 1, "x" => 2}), "named parameter `x` is not used by the query");
+    assert_eq!(err_msg("%(id)s", &params! {"id" => 1, "id" => 2}), "named parameter `id` is given more than once");
+    assert_eq!(err_msg("%s", &params! {"id" => 1}), "query uses %s placeholders but named parameters were given");
+    assert_eq!(err_msg("%(id)s", &(1,)), "query uses %(id)s but positional parameters were given");
+    for e in [fmt("%s, %s, %s", &(1, 2)).unwrap_err(), fmt("%(id)s", &(1,)).unwrap_err()] {
         assert!(matches!(e, Error::Interface(_)), "{e:?}");
     }
 }
@@ -127,34 +79,13 @@ fn arity_errors_name_the_placeholder() {
 #[test]
 fn syntax_errors() {
     let cases = [
-        (
-            "SELECT 5 % 2",
-            "invalid placeholder %  at byte 9: only %s, %(name)s and %% (a literal %) are allowed",
-        ),
-        (
-            "SELECT %d",
-            "invalid placeholder %d at byte 7: only %s, %(name)s and %% (a literal %) are allowed",
-        ),
-        (
-            "SELECT %é",
-            "invalid placeholder %é at byte 7: only %s, %(name)s and %% (a literal %) are allowed",
-        ),
-        (
-            "SELECT 100%",
-            "lone % at the end of the query (byte 10); write %% for a literal %",
-        ),
-        (
-            "SELECT %(id",
-            "unterminated %( placeholder at byte 7: expected %(name)s",
-        ),
-        (
-            "SELECT %(id)d",
-            "invalid placeholder %(id) at byte 7: only %(name)s is supported",
-        ),
-        (
-            "SELECT %(id)",
-            "invalid placeholder %(id) at byte 7: only %(name)s is supported",
-        ),
+        ("SELECT 5 % 2", "invalid placeholder %  at byte 9: only %s, %(name)s and %% (a literal %) are allowed"),
+        ("SELECT %d", "invalid placeholder %d at byte 7: only %s, %(name)s and %% (a literal %) are allowed"),
+        ("SELECT %é", "invalid placeholder %é at byte 7: only %s, %(name)s and %% (a literal %) are allowed"),
+        ("SELECT 100%", "lone % at the end of the query (byte 10); write %% for a literal %"),
+        ("SELECT %(id", "unterminated %( placeholder at byte 7: expected %(name)s"),
+        ("SELECT %(id)d", "invalid placeholder %(id) at byte 7: only %(name)s is supported"),
+        ("SELECT %(id)", "invalid placeholder %(id) at byte 7: only %(name)s is supported"),
         ("SELECT %()s", "empty parameter name in %()s at byte 7"),
         ("%s %(a)s", "query mixes %s and %(name)s placeholders"),
         ("%(a)s %s", "query mixes %s and %(name)s placeholders"),
@@ -167,23 +98,13 @@ fn syntax_errors() {
         // mixing cases first trip over the params kind, tested above).
         if !msg.contains("mixes") {
             assert_eq!(fmt(sql, &(1, 2)).unwrap_err().to_string(), msg, "{sql}");
-            assert_eq!(
-                fmt(sql, &params! {"a" => 1}).unwrap_err().to_string(),
-                msg,
-                "{sql}"
-            );
+            assert_eq!(fmt(sql, &params! {"a" => 1}).unwrap_err().to_string(), msg, "{sql}");
         }
     }
     let mixed = fmt("%(a)s %s", &params! {"a" => 1}).unwrap_err();
     assert!(matches!(mixed, Error::Programming(_)));
-    assert_eq!(
-        mixed.to_string(),
-        "query mixes %s and %(name)s placeholders"
-    );
-    assert_eq!(
-        err_msg("%s %(a)s", &(1,)),
-        "query mixes %s and %(name)s placeholders"
-    );
+    assert_eq!(mixed.to_string(), "query mixes %s and %(name)s placeholders");
+    assert_eq!(err_msg("%s %(a)s", &(1,)), "query mixes %s and %(name)s placeholders");
 }
 
 #[test]
@@ -207,54 +128,35 @@ fn template_parse_and_format() {
         t.format_into(&row, &ctx, &mut out).unwrap();
         out.push(b';');
     }
-    assert_eq!(
-        out,
-        br"INSERT INTO t VALUES (1, 'a') -- 100%;INSERT INTO t VALUES (2, 'b\'') -- 100%;"
-    );
+    assert_eq!(out, br"INSERT INTO t VALUES (1, 'a') -- 100%;INSERT INTO t VALUES (2, 'b\'') -- 100%;");
     out.clear();
     t.format_into(&(), &ctx, &mut out).unwrap();
     assert_eq!(out, b"INSERT INTO t VALUES (%s, %s) -- 100%%");
     out.clear();
     let e = t.format_into(&(1,), &ctx, &mut out).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "not enough parameters for %s placeholder #2 (1 given)"
-    );
+    assert_eq!(e.to_string(), "not enough parameters for %s placeholder #2 (1 given)");
     assert!(out.is_empty());
 }
 
 #[test]
 fn template_from_static_parts() {
-    static PIECES: &[Piece<'static>] = &[
-        Piece::Literal("SELECT * FROM u WHERE id = "),
-        Piece::Named("id"),
-    ];
-    const T: SqlTemplate<'static> =
-        SqlTemplate::from_parts("SELECT * FROM u WHERE id = %(id)s", PIECES);
+    static PIECES: &[Piece<'static>] = &[Piece::Literal("SELECT * FROM u WHERE id = "), Piece::Named("id")];
+    const T: SqlTemplate<'static> = SqlTemplate::from_parts("SELECT * FROM u WHERE id = %(id)s", PIECES);
     assert!(T.is_named());
     assert_eq!(T.sql(), "SELECT * FROM u WHERE id = %(id)s");
     let mut out = Vec::new();
-    T.format_into(&params! {"id" => 3}, &FormatContext::default(), &mut out)
-        .unwrap();
+    T.format_into(&params! {"id" => 3}, &FormatContext::default(), &mut out).unwrap();
     assert_eq!(out, b"SELECT * FROM u WHERE id = 3");
     let mixed = SqlTemplate::from_parts("", &[Piece::Positional, Piece::Named("a")]);
-    let e = mixed
-        .format_into(&(1,), &FormatContext::default(), &mut out)
-        .unwrap_err();
+    let e = mixed.format_into(&(1,), &FormatContext::default(), &mut out).unwrap_err();
     assert_eq!(e.to_string(), "query mixes %s and %(name)s placeholders");
 }
 
 #[test]
 fn no_backslash_escapes_mode() {
     let nbe = FormatContext::new(true, "utf8mb4");
-    assert_eq!(
-        fmt_in("%s, %s", &("foo'bar", vec!["a\\b", "c'"]), &nbe).unwrap(),
-        r"'foo''bar', ('a\b','c''')"
-    );
-    assert_eq!(
-        fmt_in("%s", &(b"'\\".to_vec(),), &nbe).unwrap(),
-        r"_binary'''\'"
-    );
+    assert_eq!(fmt_in("%s, %s", &("foo'bar", vec!["a\\b", "c'"]), &nbe).unwrap(), r"'foo''bar', ('a\b','c''')");
+    assert_eq!(fmt_in("%s", &(b"'\\".to_vec(),), &nbe).unwrap(), r"_binary'''\'");
     assert!(nbe.no_backslash_escapes());
 }
 
@@ -265,47 +167,26 @@ fn encode_errors_name_the_parameter() {
         "encode error: parameter #2: NaN cannot be sent to MySQL: it has no NaN or infinity values"
     );
     let e = err_msg("%(ids)s", &params! {"ids" => Vec::<i32>::new()});
-    assert!(
-        e.starts_with("encode error: parameter `ids`: cannot format an empty sequence"),
-        "{e}"
-    );
+    assert!(e.starts_with("encode error: parameter `ids`: cannot format an empty sequence"), "{e}");
 }
 
 #[test]
 fn charsets() {
-    for safe in [
-        "utf8mb4",
-        "UTF8MB4",
-        "utf8mb3",
-        "utf8",
-        "latin1",
-        "ascii",
-        "binary",
-        "cp1251",
-        "utf8mb4_general_ci",
-    ] {
+    for safe in ["utf8mb4", "UTF8MB4", "utf8mb3", "utf8", "latin1", "ascii", "binary", "cp1251", "utf8mb4_general_ci"] {
         assert!(FormatContext::is_charset_safe(safe), "{safe}");
-        assert_eq!(
-            fmt_in("%s", &("x",), &FormatContext::new(false, safe)).unwrap(),
-            "'x'"
-        );
+        assert_eq!(fmt_in("%s", &("x",), &FormatContext::new(false, safe)).unwrap(), "'x'");
     }
     for unsafe_cs in ["gbk", "big5", "sjis", "cp932", "gb2312", "gbk_chinese_ci"] {
         let ctx = FormatContext::new(false, unsafe_cs);
         let e = fmt_in("SELECT %s", &(1,), &ctx).unwrap_err();
         assert!(matches!(e, Error::Interface(_)));
         let msg = e.to_string();
-        assert!(
-            msg.contains(&format!("charset `{unsafe_cs}`")) && msg.contains("unsafe"),
-            "{msg}"
-        );
+        assert!(msg.contains(&format!("charset `{unsafe_cs}`")) && msg.contains("unsafe"), "{msg}");
         // No params: nothing is escaped, so the query may be sent.
         assert_eq!(fmt_in("SELECT 1", &(), &ctx).unwrap(), "SELECT 1");
     }
     for unknown in ["utf16", "ujis", ""] {
-        let e = fmt_in("%s", &(1,), &FormatContext::new(false, unknown))
-            .unwrap_err()
-            .to_string();
+        let e = fmt_in("%s", &(1,), &FormatContext::new(false, unknown)).unwrap_err().to_string();
         assert!(e.contains("not known to be safe"), "{e}");
     }
 }

@@ -70,13 +70,8 @@ impl std::error::Error for DecodeError {}
 /// column name, SQL type and Rust type:
 /// "column 2 `age` (TINYINT) into u8: value 300 out of range".
 #[inline]
-pub fn decode_column<T: FromSql>(
-    raw: Option<&[u8]>,
-    column: &Column,
-    index: usize,
-) -> crate::Result<T> {
-    T::from_sql(raw, column)
-        .map_err(|e| decode_failed(e, column, index, std::any::type_name::<T>()))
+pub fn decode_column<T: FromSql>(raw: Option<&[u8]>, column: &Column, index: usize) -> crate::Result<T> {
+    T::from_sql(raw, column).map_err(|e| decode_failed(e, column, index, std::any::type_name::<T>()))
 }
 
 #[cold]
@@ -146,14 +141,9 @@ pub(crate) fn parse_int(b: &[u8]) -> Option<ParsedInt> {
         if d > 9 {
             return None;
         }
-        acc = acc
-            .and_then(|a| a.checked_mul(10))
-            .and_then(|a| a.checked_add(u64::from(d)));
+        acc = acc.and_then(|a| a.checked_mul(10)).and_then(|a| a.checked_add(u64::from(d)));
     }
-    Some(ParsedInt {
-        negative,
-        magnitude: acc,
-    })
+    Some(ParsedInt { negative, magnitude: acc })
 }
 
 fn parse_int_cell(raw: &[u8], column: &Column) -> Result<ParsedInt, DecodeError> {
@@ -163,16 +153,10 @@ fn parse_int_cell(raw: &[u8], column: &Column) -> Result<ParsedInt, DecodeError>
             return Err(DecodeError::invalid("BIT value", raw));
         }
         let v = raw.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-        return Ok(ParsedInt {
-            negative: false,
-            magnitude: Some(v),
-        });
+        return Ok(ParsedInt { negative: false, magnitude: Some(v) });
     }
     let mut text = raw;
-    if matches!(
-        column.column_type(),
-        column_type::DECIMAL | column_type::NEWDECIMAL
-    ) {
+    if matches!(column.column_type(), column_type::DECIMAL | column_type::NEWDECIMAL) {
         // `SUM(int_col)` is DECIMAL(n,0), but `5.00` from DECIMAL(10,2) is an integer too.
         if let Some(dot) = raw.iter().position(|&b| b == b'.') {
             if raw[dot + 1..].iter().all(|&b| b == b'0') {
@@ -232,9 +216,7 @@ impl FromSql for bool {
         match u64::from_sql(raw, column) {
             Ok(0) => Ok(false),
             Ok(1) => Ok(true),
-            Ok(v) => Err(DecodeError::new(format!(
-                "value {v} is not a boolean (0 or 1)"
-            ))),
+            Ok(v) => Err(DecodeError::new(format!("value {v} is not a boolean (0 or 1)"))),
             Err(e) if raw.is_none() => Err(e),
             Err(_) => Err(DecodeError::invalid("boolean", raw.unwrap_or_default())),
         }
@@ -258,13 +240,8 @@ float_from_sql!(f32, f64);
 
 /// Borrows a cell as `&str`, reporting where invalid UTF-8 starts.
 pub(crate) fn utf8(raw: &[u8]) -> Result<&str, DecodeError> {
-    std::str::from_utf8(raw).map_err(|e| {
-        DecodeError::new(format!(
-            "invalid UTF-8 at byte {} of {}",
-            e.valid_up_to(),
-            show_bytes(raw)
-        ))
-    })
+    std::str::from_utf8(raw)
+        .map_err(|e| DecodeError::new(format!("invalid UTF-8 at byte {} of {}", e.valid_up_to(), show_bytes(raw))))
 }
 
 impl FromSql for String {

@@ -51,19 +51,11 @@ mod impls {
         }
     }
 
-    fn write_json<T: Serialize + ?Sized>(
-        v: &T,
-        out: &mut Vec<u8>,
-        ctx: &FormatContext,
-    ) -> Result<()> {
+    fn write_json<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         ctx.check()?;
         out.push(b'\'');
-        let writer = EscapingWriter {
-            out: &mut *out,
-            no_backslash_escapes: ctx.no_backslash_escapes(),
-        };
-        serde_json::to_writer(writer, v)
-            .map_err(|e| Error::Encode(format!("cannot serialize JSON: {e}")))?;
+        let writer = EscapingWriter { out: &mut *out, no_backslash_escapes: ctx.no_backslash_escapes() };
+        serde_json::to_writer(writer, v).map_err(|e| Error::Encode(format!("cannot serialize JSON: {e}")))?;
         out.push(b'\'');
         Ok(())
     }
@@ -81,24 +73,17 @@ mod impls {
     }
 
     fn parse<T: DeserializeOwned>(raw: Option<&[u8]>) -> std::result::Result<T, DecodeError> {
-        serde_json::from_slice(non_null(raw)?)
-            .map_err(|e| DecodeError::new(format!("invalid JSON: {e}")))
+        serde_json::from_slice(non_null(raw)?).map_err(|e| DecodeError::new(format!("invalid JSON: {e}")))
     }
 
     impl<T: DeserializeOwned> FromSql for Json<T> {
-        fn from_sql(
-            raw: Option<&[u8]>,
-            _column: &Column,
-        ) -> std::result::Result<Self, DecodeError> {
+        fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
             parse(raw).map(Json)
         }
     }
 
     impl FromSql for serde_json::Value {
-        fn from_sql(
-            raw: Option<&[u8]>,
-            _column: &Column,
-        ) -> std::result::Result<Self, DecodeError> {
+        fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
             parse(raw)
         }
     }
@@ -123,25 +108,15 @@ mod impls {
 
         fn lit<T: ToSql>(v: &T, nbe: bool) -> String {
             let mut out = Vec::new();
-            v.write_sql(&mut out, &FormatContext::new(nbe, "utf8mb4"))
-                .unwrap();
+            v.write_sql(&mut out, &FormatContext::new(nbe, "utf8mb4")).unwrap();
             String::from_utf8(out).unwrap()
         }
 
         #[test]
         fn json_literals_are_escaped_strings() {
-            let s = Settings {
-                theme: "it's \"dark\"".into(),
-                size: 3,
-            };
-            assert_eq!(
-                lit(&Json(&s), false),
-                r#"'{\"theme\":\"it\'s \\\"dark\\\"\",\"size\":3}'"#
-            );
-            assert_eq!(
-                lit(&Json(&s), true),
-                r#"'{"theme":"it''s \"dark\"","size":3}'"#
-            );
+            let s = Settings { theme: "it's \"dark\"".into(), size: 3 };
+            assert_eq!(lit(&Json(&s), false), r#"'{\"theme\":\"it\'s \\\"dark\\\"\",\"size\":3}'"#);
+            assert_eq!(lit(&Json(&s), true), r#"'{"theme":"it''s \"dark\"","size":3}'"#);
             assert_eq!(lit(&serde_json::json!([1, null]), false), "'[1,null]'");
         }
 
@@ -150,26 +125,14 @@ mod impls {
             let c = Column::new("doc", column_type::JSON, 45, 0);
             let raw = br#"{"theme": "dark", "size": 3}"#;
             let Json(s): Json<Settings> = FromSql::from_sql(Some(raw), &c).unwrap();
-            assert_eq!(
-                s,
-                Settings {
-                    theme: "dark".into(),
-                    size: 3
-                }
-            );
+            assert_eq!(s, Settings { theme: "dark".into(), size: 3 });
             let v = serde_json::Value::from_sql(Some(b"[1,2]"), &c).unwrap();
             assert_eq!(v, serde_json::json!([1, 2]));
             let e = serde_json::Value::from_sql(Some(b"{"), &c).unwrap_err();
             assert!(e.reason().starts_with("invalid JSON"), "{e}");
             assert!(Json::<Settings>::from_sql(Some(b"[1]"), &c).is_err());
-            assert_eq!(
-                serde_json::Value::from_sql(None, &c).unwrap_err().reason(),
-                "unexpected NULL"
-            );
-            assert_eq!(
-                Value::from(serde_json::json!({"a": 1})),
-                Value::Json(r#"{"a":1}"#.into())
-            );
+            assert_eq!(serde_json::Value::from_sql(None, &c).unwrap_err().reason(), "unexpected NULL");
+            assert_eq!(Value::from(serde_json::json!({"a": 1})), Value::Json(r#"{"a":1}"#.into()));
         }
     }
 }

@@ -59,11 +59,7 @@ pub fn escape_value<T: ToSql + ?Sized>(v: &T, ctx: &FormatContext) -> Result<Str
 
 /// `format_query` into a `String` (`Cursor::mogrify`), with the same rule as
 /// `escape_value` for non-UTF-8 byte strings.
-pub fn format_query_string<P: Params + ?Sized>(
-    sql: &str,
-    params: &P,
-    ctx: &FormatContext,
-) -> Result<String> {
+pub fn format_query_string<P: Params + ?Sized>(sql: &str, params: &P, ctx: &FormatContext) -> Result<String> {
     let mut out = Vec::with_capacity(sql.len() + 16);
     format_query(sql, params, ctx, &mut out)?;
     match String::from_utf8(out) {
@@ -97,26 +93,14 @@ mod tests {
         assert_eq!(escape_value(&vec![0xffu8, 0], &ctx).unwrap(), "X'FF00'");
         assert_eq!(escape_value(&vec![1, 2], &ctx).unwrap(), "(1,2)");
         let gbk = FormatContext::new(false, "GBK");
-        assert!(escape_value(&5, &gbk)
-            .unwrap_err()
-            .to_string()
-            .contains("`GBK`"));
+        assert!(escape_value(&5, &gbk).unwrap_err().to_string().contains("`GBK`"));
     }
 
     #[test]
     fn mogrify_string() {
         let ctx = FormatContext::default();
-        assert_eq!(
-            format_query_string("SELECT %s", &("it's",), &ctx).unwrap(),
-            r"SELECT 'it\'s'"
-        );
-        assert_eq!(
-            format_query_string("SELECT %s, %s", &(vec![0xfeu8], "é"), &ctx).unwrap(),
-            "SELECT X'FE', 'é'"
-        );
-        assert_eq!(
-            format_query_string("SELECT '100%'", &(), &ctx).unwrap(),
-            "SELECT '100%'"
-        );
+        assert_eq!(format_query_string("SELECT %s", &("it's",), &ctx).unwrap(), r"SELECT 'it\'s'");
+        assert_eq!(format_query_string("SELECT %s, %s", &(vec![0xfeu8], "é"), &ctx).unwrap(), "SELECT X'FE', 'é'");
+        assert_eq!(format_query_string("SELECT '100%'", &(), &ctx).unwrap(), "SELECT '100%'");
     }
 }

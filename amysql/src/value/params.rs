@@ -99,11 +99,7 @@ tuple_params!(16 => 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L
 
 impl<T: ToSql> Params for [T] {
     fn positional_len(&self) -> Option<usize> {
-        Some(if T::byte_slice(self).is_some() {
-            1
-        } else {
-            self.len()
-        })
+        Some(if T::byte_slice(self).is_some() { 1 } else { self.len() })
     }
     fn write_positional(&self, index: usize, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         if T::byte_slice(self).is_some() {
@@ -113,9 +109,7 @@ impl<T: ToSql> Params for [T] {
                 _ => Err(no_positional(index)),
             };
         }
-        self.get(index)
-            .ok_or_else(|| no_positional(index))?
-            .write_sql(out, ctx)
+        self.get(index).ok_or_else(|| no_positional(index))?.write_sql(out, ctx)
     }
 }
 

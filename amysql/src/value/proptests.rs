@@ -85,8 +85,7 @@ fn cell() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..40),
         "[-+0-9:. e]{0,30}".prop_map(String::into_bytes),
-        "-?[0-9]{1,4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,7})?)?"
-            .prop_map(String::into_bytes),
+        "-?[0-9]{1,4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,7})?)?".prop_map(String::into_bytes),
     ]
 }
 

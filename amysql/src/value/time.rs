@@ -91,25 +91,13 @@ impl Date {
 impl DateTime {
     /// A datetime if the parts are storable in MySQL (zero date parts allowed).
     pub fn new(date: Date, hour: u8, minute: u8, second: u8, micros: u32) -> Option<DateTime> {
-        let dt = DateTime {
-            year: date.year,
-            month: date.month,
-            day: date.day,
-            hour,
-            minute,
-            second,
-            micros,
-        };
+        let dt = DateTime { year: date.year, month: date.month, day: date.day, hour, minute, second, micros };
         dt.is_valid().then_some(dt)
     }
 
     /// The date part.
     pub fn date(&self) -> Date {
-        Date {
-            year: self.year,
-            month: self.month,
-            day: self.day,
-        }
+        Date { year: self.year, month: self.month, day: self.day }
     }
 
     /// True for `0000-00-00 00:00:00`.
@@ -118,11 +106,7 @@ impl DateTime {
     }
 
     fn is_valid(&self) -> bool {
-        self.date().is_valid()
-            && self.hour < 24
-            && self.minute < 60
-            && self.second < 60
-            && self.micros < 1_000_000
+        self.date().is_valid() && self.hour < 24 && self.minute < 60 && self.second < 60 && self.micros < 1_000_000
     }
 
     /// Parses `YYYY-MM-DD hh:mm:ss[.f{1,6}]`, or a bare `YYYY-MM-DD` as midnight.
@@ -149,13 +133,7 @@ impl DateTime {
 impl Time {
     /// A TIME if it is within ±838:59:59.999999; a zero interval is made non-negative.
     pub fn new(negative: bool, hours: u32, minutes: u8, seconds: u8, micros: u32) -> Option<Time> {
-        let mut t = Time {
-            negative,
-            hours,
-            minutes,
-            seconds,
-            micros,
-        };
+        let mut t = Time { negative, hours, minutes, seconds, micros };
         if t.total_micros() == 0 {
             t.negative = false;
         }
@@ -163,16 +141,12 @@ impl Time {
     }
 
     fn is_valid(&self) -> bool {
-        self.hours <= MAX_TIME_HOURS
-            && self.minutes < 60
-            && self.seconds < 60
-            && self.micros < 1_000_000
+        self.hours <= MAX_TIME_HOURS && self.minutes < 60 && self.seconds < 60 && self.micros < 1_000_000
     }
 
     /// The interval's absolute length in microseconds.
     pub fn total_micros(&self) -> u64 {
-        let secs =
-            (u64::from(self.hours) * 60 + u64::from(self.minutes)) * 60 + u64::from(self.seconds);
+        let secs = (u64::from(self.hours) * 60 + u64::from(self.minutes)) * 60 + u64::from(self.seconds);
         secs * 1_000_000 + u64::from(self.micros)
     }
 
@@ -302,15 +276,9 @@ impl ToSql for Time {
 }
 
 /// Display is the literal without quotes; out-of-range fields are shown as they are.
-fn display_via(
-    f: &mut fmt::Formatter<'_>,
-    literal: Result<Vec<u8>>,
-    fallback: &dyn fmt::Debug,
-) -> fmt::Result {
+fn display_via(f: &mut fmt::Formatter<'_>, literal: Result<Vec<u8>>, fallback: &dyn fmt::Debug) -> fmt::Result {
     match literal {
-        Ok(bytes) => {
-            f.write_str(std::str::from_utf8(&bytes[1..bytes.len() - 1]).map_err(|_| fmt::Error)?)
-        }
+        Ok(bytes) => f.write_str(std::str::from_utf8(&bytes[1..bytes.len() - 1]).map_err(|_| fmt::Error)?),
         Err(_) => write!(f, "{fallback:?}"),
     }
 }
@@ -347,14 +315,7 @@ mod tests {
 
     #[test]
     fn parse_dates() {
-        assert_eq!(
-            Date::parse(b"2024-01-02"),
-            Some(Date {
-                year: 2024,
-                month: 1,
-                day: 2
-            })
-        );
+        assert_eq!(Date::parse(b"2024-01-02"), Some(Date { year: 2024, month: 1, day: 2 }));
         assert_eq!(Date::parse(b"0000-00-00").map(|d| d.is_zero()), Some(true));
         assert_eq!(Date::parse(b"2024-13-01"), None);
         assert_eq!(Date::parse(b"2024-01-32"), None);
@@ -366,14 +327,8 @@ mod tests {
     #[test]
     fn parse_datetimes() {
         let dt = DateTime::parse(b"2024-01-02 03:04:05.123456").unwrap();
-        assert_eq!(
-            (dt.hour, dt.minute, dt.second, dt.micros),
-            (3, 4, 5, 123_456)
-        );
-        assert_eq!(
-            DateTime::parse(b"2024-01-02 03:04:05.5").unwrap().micros,
-            500_000
-        );
+        assert_eq!((dt.hour, dt.minute, dt.second, dt.micros), (3, 4, 5, 123_456));
+        assert_eq!(DateTime::parse(b"2024-01-02 03:04:05.5").unwrap().micros, 500_000);
         assert_eq!(DateTime::parse(b"2024-01-02 03:04:05").unwrap().micros, 0);
         assert_eq!(DateTime::parse(b"2024-01-02").unwrap().hour, 0);
         assert!(DateTime::parse(b"0000-00-00 00:00:00").unwrap().is_zero());
@@ -391,23 +346,11 @@ mod tests {
     #[test]
     fn parse_times() {
         let t = Time::parse(b"-838:59:59.000000").unwrap();
-        assert_eq!(
-            (t.negative, t.hours, t.minutes, t.seconds, t.micros),
-            (true, 838, 59, 59, 0)
-        );
+        assert_eq!((t.negative, t.hours, t.minutes, t.seconds, t.micros), (true, 838, 59, 59, 0));
         assert_eq!(Time::parse(b"12:34:56").unwrap().hours, 12);
         assert_eq!(Time::parse(b"1:02:03.25").unwrap().micros, 250_000);
         assert!(!Time::parse(b"-00:00:00").unwrap().negative);
-        for bad in [
-            &b"839:00:00"[..],
-            b"1000:00:00",
-            b"12:60:00",
-            b"12:00",
-            b"-",
-            b"",
-            b"12:34:56.",
-            b":00:00",
-        ] {
+        for bad in [&b"839:00:00"[..], b"1000:00:00", b"12:60:00", b"12:00", b"-", b"", b"12:34:56.", b":00:00"] {
             assert_eq!(Time::parse(bad), None, "{}", bad.escape_ascii());
         }
     }
@@ -417,16 +360,10 @@ mod tests {
         let dt = DateTime::parse(b"2024-01-02 03:04:05.123456").unwrap();
         assert_eq!(lit(&dt), "'2024-01-02 03:04:05.123456'");
         assert_eq!(dt.to_string(), "2024-01-02 03:04:05.123456");
-        assert_eq!(
-            lit(&DateTime::parse(b"2024-01-02 03:04:05").unwrap()),
-            "'2024-01-02 03:04:05'"
-        );
+        assert_eq!(lit(&DateTime::parse(b"2024-01-02 03:04:05").unwrap()), "'2024-01-02 03:04:05'");
         assert_eq!(lit(&Date::parse(b"0001-02-03").unwrap()), "'0001-02-03'");
         assert_eq!(lit(&Time::parse(b"-838:59:59").unwrap()), "'-838:59:59'");
-        assert_eq!(
-            lit(&Time::parse(b"-1:02:03.000004").unwrap()),
-            "'-01:02:03.000004'"
-        );
+        assert_eq!(lit(&Time::parse(b"-1:02:03.000004").unwrap()), "'-01:02:03.000004'");
         assert_eq!(Time::parse(b"5:06:07").unwrap().to_string(), "05:06:07");
         assert_eq!(Date::default().to_string(), "0000-00-00");
     }
@@ -434,25 +371,10 @@ mod tests {
     #[test]
     fn invalid_fields_are_refused_on_write() {
         let mut out = Vec::new();
-        let bad = Date {
-            year: 10_000,
-            month: 1,
-            day: 1,
-        };
-        let e = bad
-            .write_sql(&mut out, &FormatContext::default())
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "encode error: DATE out of range for MySQL: Date { year: 10000, month: 1, day: 1 }"
-        );
-        let t = Time {
-            negative: false,
-            hours: 839,
-            minutes: 0,
-            seconds: 0,
-            micros: 0,
-        };
+        let bad = Date { year: 10_000, month: 1, day: 1 };
+        let e = bad.write_sql(&mut out, &FormatContext::default()).unwrap_err();
+        assert_eq!(e.to_string(), "encode error: DATE out of range for MySQL: Date { year: 10000, month: 1, day: 1 }");
+        let t = Time { negative: false, hours: 839, minutes: 0, seconds: 0, micros: 0 };
         assert!(t.write_sql(&mut out, &FormatContext::default()).is_err());
         assert!(out.is_empty());
         assert!(t.to_string().contains("839"));
@@ -462,11 +384,7 @@ mod tests {
     fn parse_never_panics_on_short_or_odd_input() {
         for n in 0..40 {
             let junk: Vec<u8> = (0..n).map(|i| b"0-: .9"[i % 6]).collect();
-            let _ = (
-                Date::parse(&junk),
-                DateTime::parse(&junk),
-                Time::parse(&junk),
-            );
+            let _ = (Date::parse(&junk), DateTime::parse(&junk), Time::parse(&junk));
         }
     }
 }

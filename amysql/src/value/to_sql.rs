@@ -65,11 +65,7 @@ pub(crate) fn write_bytes(b: &[u8], out: &mut Vec<u8>, ctx: &FormatContext) -> R
 }
 
 /// Appends `(a,b,c)`; an empty list has no valid SQL form (`IN ()` is a syntax error).
-pub(crate) fn write_list<T: ToSql>(
-    items: &[T],
-    out: &mut Vec<u8>,
-    ctx: &FormatContext,
-) -> Result<()> {
+pub(crate) fn write_list<T: ToSql>(items: &[T], out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
     let Some((first, rest)) = items.split_first() else {
         return Err(Error::Encode(
             "cannot format an empty sequence: `IN ()` is not valid SQL; handle the empty \
@@ -98,9 +94,7 @@ fn write_float(formatted: &str, out: &mut Vec<u8>) {
 }
 
 fn non_finite(v: impl std::fmt::Display) -> Error {
-    Error::Encode(format!(
-        "{v} cannot be sent to MySQL: it has no NaN or infinity values"
-    ))
+    Error::Encode(format!("{v} cannot be sent to MySQL: it has no NaN or infinity values"))
 }
 
 impl ToSql for f64 {
@@ -239,9 +233,7 @@ mod tests {
 
     fn err<T: ToSql + ?Sized>(v: &T) -> String {
         let mut out = Vec::new();
-        v.write_sql(&mut out, &FormatContext::default())
-            .unwrap_err()
-            .to_string()
+        v.write_sql(&mut out, &FormatContext::default()).unwrap_err().to_string()
     }
 
     #[test]
@@ -268,10 +260,7 @@ mod tests {
 
     #[test]
     fn non_finite_floats_are_refused() {
-        assert_eq!(
-            err(&f64::NAN),
-            "encode error: NaN cannot be sent to MySQL: it has no NaN or infinity values"
-        );
+        assert_eq!(err(&f64::NAN), "encode error: NaN cannot be sent to MySQL: it has no NaN or infinity values");
         assert!(err(&f64::INFINITY).contains("inf cannot be sent"));
         assert!(err(&f32::NEG_INFINITY).contains("-inf cannot be sent"));
     }
@@ -297,8 +286,7 @@ mod tests {
         let all: Vec<u8> = (0..=255).collect();
         for nbe in [false, true] {
             let mut out = Vec::new();
-            all.write_sql(&mut out, &FormatContext::new(nbe, "binary"))
-                .unwrap();
+            all.write_sql(&mut out, &FormatContext::new(nbe, "binary")).unwrap();
             let (value, rest) = super::super::escape::model::parse_literal(&out, nbe).unwrap();
             assert_eq!((value, rest), (all.clone(), &b""[..]));
         }
@@ -311,10 +299,7 @@ mod tests {
         assert_eq!(lit(&vec![1, 2, 3]), "(1,2,3)");
         assert_eq!(lit(&[1i64]), "(1)");
         assert_eq!(lit(&["a", "b'c"][..]), r"('a','b\'c')");
-        assert_eq!(
-            lit_in(&vec!["a", "b'c"], &FormatContext::new(true, "utf8")),
-            "('a','b''c')"
-        );
+        assert_eq!(lit_in(&vec!["a", "b'c"], &FormatContext::new(true, "utf8")), "('a','b''c')");
         assert_eq!(lit(&vec![Some(1), None]), "(1,NULL)");
         assert_eq!(lit(&vec![vec![1, 2], vec![3]]), "((1,2),(3))");
         assert_eq!(lit(&vec![b"x".to_vec()]), "(_binary'x')");

@@ -39,14 +39,9 @@ fn add(source: &Path, name: &str) -> Result<(), String> {
         return Err(format!("migration name `{name}` must be letters, digits and underscores"));
     }
     std::fs::create_dir_all(source).map_err(|e| e.to_string())?;
-    let next = Migrator::from_dir(source)
-        .map_err(|e| e.to_string())?
-        .migrations
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let next =
+        Migrator::from_dir(source).map_err(|e| e.to_string())?.migrations.iter().map(|m| m.version).max().unwrap_or(0)
+            + 1;
     for (suffix, body) in [("up", "-- Write the migration here.\n"), ("down", "-- Undo it here.\n")] {
         let path = source.join(format!("{next:04}_{name}.{suffix}.sql"));
         std::fs::write(&path, body).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -10,8 +10,11 @@ async fn main() -> Result<(), amysql::Error> {
     conn.query_drop("CREATE TEMPORARY TABLE fruit (id INT, name VARCHAR(16), price DECIMAL(6,2))").await?;
     conn.query_drop("INSERT INTO fruit VALUES (1, 'apple', 0.50), (2, 'pear', 0.75)").await?;
     let mut cur = conn.dict_cursor();
-    cur.execute("SELECT id, name, price FROM fruit WHERE price > %(min)s ORDER BY id", amysql::params! { "min" => 0.1 })
-        .await?;
+    cur.execute(
+        "SELECT id, name, price FROM fruit WHERE price > %(min)s ORDER BY id",
+        amysql::params! { "min" => 0.1 },
+    )
+    .await?;
     for row in cur.fetchall().await? {
         let name: String = row.get("name")?;
         println!("{row:?} -> {name}");

@@ -165,9 +165,7 @@ async fn transfer(
     amysql::query!("UPDATE accounts SET balance = balance - %s WHERE id = %s", t.amount, t.from)
         .execute(&mut tx)
         .await?;
-    amysql::query!("UPDATE accounts SET balance = balance + %s WHERE id = %s", t.amount, t.to)
-        .execute(&mut tx)
-        .await?;
+    amysql::query!("UPDATE accounts SET balance = balance + %s WHERE id = %s", t.amount, t.to).execute(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(serde_json::json!({ "from": t.from, "to": t.to, "amount": t.amount })))
 }
@@ -183,13 +181,12 @@ fn app(pool: Pool) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL, e.g. mysql://user:pw@127.0.0.1:3306/test")?;
+    let url =
+        std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL, e.g. mysql://user:pw@127.0.0.1:3306/test")?;
     let opts: amysql::ConnectOptions = url.parse()?;
-    let pool = amysql::create_pool(
-        &opts,
-        PoolOptions::new().minsize(1).maxsize(8).acquire_timeout(Duration::from_secs(5)),
-    )
-    .await?;
+    let pool =
+        amysql::create_pool(&opts, PoolOptions::new().minsize(1).maxsize(8).acquire_timeout(Duration::from_secs(5)))
+            .await?;
     let applied = MIGRATOR.run(&pool).await?;
     eprintln!("migrations applied: {applied:?}");
 

@@ -16,10 +16,7 @@ fn main() {
         "test-server: MariaDB on 127.0.0.1:{} (socket {}) ready in {:?}; \
          close stdin or send SIGTERM to stop it",
         server.port(),
-        server
-            .socket_path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
+        server.socket_path().map(|p| p.display().to_string()).unwrap_or_default(),
         server.startup_time()
     );
 
@@ -33,10 +30,7 @@ fn main() {
         let _ = closed_tx.send(());
     });
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let why = runtime.block_on(async {
         let mut term = match signal(SignalKind::terminate()) {
             Ok(s) => s,

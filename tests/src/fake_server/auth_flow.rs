@@ -32,14 +32,9 @@ impl RsaKeys {
         let private = RsaPrivateKey::from_pkcs1_pem(pem)
             .or_else(|_| RsaPrivateKey::from_pkcs8_pem(pem))
             .expect("FakeConfig::rsa_private_key_pem is not a PKCS#1 or PKCS#8 RSA key");
-        let public_pem = private
-            .to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .expect("encoding an RSA public key cannot fail");
-        RsaKeys {
-            private,
-            public_pem,
-        }
+        let public_pem =
+            private.to_public_key().to_public_key_pem(LineEnding::LF).expect("encoding an RSA public key cannot fail");
+        RsaKeys { private, public_pem }
     }
 }
 
@@ -83,8 +78,7 @@ pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     } else {
         ctx.note("auth-switch");
         let nonce = new_nonce();
-        wire.write(&auth_switch_request(account_plugin, &nonce))
-            .await?;
+        wire.write(&auth_switch_request(account_plugin, &nonce)).await?;
         (wire.read_required().await?, nonce)
     };
     let password_ok = match account_plugin {
@@ -137,8 +131,7 @@ async fn caching_sha2<S: AsyncRead + AsyncWrite + Unpin>(
     }
     if reply == [0x02] {
         ctx.note("public-key-requested");
-        wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes()))
-            .await?;
+        wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes())).await?;
         reply = wire.read_required().await?;
     }
     Ok(check_rsa(ctx, &reply, nonce))
@@ -160,8 +153,7 @@ async fn sha256<S: AsyncRead + AsyncWrite + Unpin>(
     // sha256_password asks for the key with 0x01 (caching_sha2_password uses 0x02).
     if data == [0x01] {
         ctx.note("public-key-requested");
-        wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes()))
-            .await?;
+        wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes())).await?;
         data = wire.read_required().await?;
     }
     Ok(check_rsa(ctx, &data, nonce))
@@ -185,11 +177,7 @@ fn check_rsa(ctx: &AuthContext<'_>, ciphertext: &[u8], nonce: &[u8; 20]) -> bool
         *b ^= n;
     }
     let ok = plain == cleartext;
-    ctx.note(if ok {
-        "rsa-password-ok"
-    } else {
-        "rsa-password-mismatch"
-    });
+    ctx.note(if ok { "rsa-password-ok" } else { "rsa-password-mismatch" });
     ok
 }
 
@@ -210,19 +198,13 @@ fn native_scramble(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     }
     let stage1 = Sha1::digest(password);
     let stage2 = Sha1::digest(stage1);
-    let mask = Sha1::new()
-        .chain_update(nonce)
-        .chain_update(stage2)
-        .finalize();
+    let mask = Sha1::new().chain_update(nonce).chain_update(stage2).finalize();
     xor(stage1.to_vec(), &mask)
 }
 
 fn caching_sha2_scramble(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     let stage1 = Sha256::digest(password);
     let stage2 = Sha256::digest(stage1);
-    let mask = Sha256::new()
-        .chain_update(stage2)
-        .chain_update(nonce)
-        .finalize();
+    let mask = Sha256::new().chain_update(stage2).chain_update(nonce).finalize();
     xor(stage1.to_vec(), &mask)
 }

@@ -47,12 +47,7 @@ pub fn new_nonce() -> [u8; 20] {
 }
 
 /// Protocol::HandshakeV10.
-pub fn handshake_v10(
-    connection_id: u32,
-    capabilities: u32,
-    nonce: &[u8; 20],
-    plugin: &str,
-) -> Vec<u8> {
+pub fn handshake_v10(connection_id: u32, capabilities: u32, nonce: &[u8; 20], plugin: &str) -> Vec<u8> {
     let mut p = vec![10];
     p.extend_from_slice(SERVER_VERSION.as_bytes());
     p.push(0);
@@ -75,8 +70,7 @@ pub fn handshake_v10(
 /// An SSLRequest is the first 32 bytes of a HandshakeResponse41 with CLIENT_SSL set; a
 /// real HandshakeResponse41 is always longer (it carries at least the username's NUL).
 pub fn is_ssl_request(payload: &[u8]) -> bool {
-    payload.len() == 32
-        && u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]) & cap::SSL != 0
+    payload.len() == 32 && u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]) & cap::SSL != 0
 }
 
 /// Protocol::HandshakeResponse41, fields kept as bytes so that tests can assert on them.
@@ -98,10 +92,7 @@ pub fn parse_handshake_response(payload: &[u8]) -> io::Result<HandshakeResponse>
     let mut c = Cursor::new(payload, "HandshakeResponse41");
     let capabilities = c.u32()?;
     if capabilities & cap::PROTOCOL_41 == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "client lacks CLIENT_PROTOCOL_41",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "client lacks CLIENT_PROTOCOL_41"));
     }
     let max_packet = c.u32()?;
     let charset = c.u8()?;
@@ -116,11 +107,7 @@ pub fn parse_handshake_response(payload: &[u8]) -> io::Result<HandshakeResponse>
         c.null_terminated()?
     }
     .to_vec();
-    let database = if capabilities & cap::CONNECT_WITH_DB != 0 {
-        Some(c.null_terminated()?.to_vec())
-    } else {
-        None
-    };
+    let database = if capabilities & cap::CONNECT_WITH_DB != 0 { Some(c.null_terminated()?.to_vec()) } else { None };
     let plugin = if capabilities & cap::PLUGIN_AUTH != 0 {
         // libmysqlclient always NUL-terminates; tolerate a name running to the end as
         // mysqld does when no attributes follow.
@@ -141,16 +128,7 @@ pub fn parse_handshake_response(payload: &[u8]) -> io::Result<HandshakeResponse>
             attributes.push((key, value));
         }
     }
-    Ok(HandshakeResponse {
-        capabilities,
-        max_packet,
-        charset,
-        user,
-        auth_response,
-        database,
-        plugin,
-        attributes,
-    })
+    Ok(HandshakeResponse { capabilities, max_packet, charset, user, auth_response, database, plugin, attributes })
 }
 
 #[cfg(test)]

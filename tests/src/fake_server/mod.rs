@@ -77,9 +77,7 @@ type Log = Arc<Mutex<Vec<String>>>;
 
 fn note(log: &Log, event: &str) {
     // A panicking test thread must not hide the log from the assertion that follows.
-    log.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(event.to_string());
+    log.lock().unwrap_or_else(|e| e.into_inner()).push(event.to_string());
 }
 
 /// State shared by the accept loop and every connection task.
@@ -102,17 +100,9 @@ impl FakeServer {
     /// broken test setups, not conditions a test wants to handle.
     pub async fn start(cfg: FakeConfig) -> FakeServer {
         let keys = RsaKeys::from_pem(&cfg.rsa_private_key_pem);
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("local_addr of a bound listener");
-        let shared = Arc::new(Shared {
-            cfg,
-            keys,
-            log: Log::default(),
-        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local_addr of a bound listener");
+        let shared = Arc::new(Shared { cfg, keys, log: Log::default() });
         let accept_shared = Arc::clone(&shared);
         let accept_task = tokio::spawn(async move {
             let next_id = AtomicU32::new(1);
@@ -127,11 +117,7 @@ impl FakeServer {
                 tokio::spawn(session::serve(tcp, Arc::clone(&accept_shared), id));
             }
         });
-        FakeServer {
-            addr,
-            shared,
-            accept_task,
-        }
+        FakeServer { addr, shared, accept_task }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -141,12 +127,7 @@ impl FakeServer {
     /// `mysql://user:password@127.0.0.1:port/`, user and password percent-encoded.
     pub fn url(&self) -> String {
         let cfg = &self.shared.cfg;
-        format!(
-            "mysql://{}:{}@{}/",
-            percent_encode(&cfg.user),
-            percent_encode(&cfg.password),
-            self.addr
-        )
+        format!("mysql://{}:{}@{}/", percent_encode(&cfg.user), percent_encode(&cfg.password), self.addr)
     }
 
     /// Events so far, in order, across all connections: "connect", "ssl-request",
@@ -158,20 +139,12 @@ impl FakeServer {
     /// "client-closed", "bad-handshake: ...", "connection-error: ..." (e.g. a bad
     /// sequence id).
     pub fn log(&self) -> Vec<String> {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Forgets the events so far, so a test can look at one connection at a time.
     pub fn clear_log(&self) {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// True when `event` was logged.

@@ -9,12 +9,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::auth_flow::{authenticate, AuthContext};
-use super::handshake::{
-    handshake_v10, is_ssl_request, new_nonce, parse_handshake_response, BASE_CAPABILITIES,
-};
-use super::wire::{
-    cap, column_def_longlong, eof_packet, err_packet, ok_packet, put_lenenc_bytes, Wire,
-};
+use super::handshake::{handshake_v10, is_ssl_request, new_nonce, parse_handshake_response, BASE_CAPABILITIES};
+use super::wire::{cap, column_def_longlong, eof_packet, err_packet, ok_packet, put_lenenc_bytes, Wire};
 use super::{note, Shared};
 
 pub(super) async fn serve(tcp: TcpStream, shared: Arc<Shared>, connection_id: u32) {
@@ -35,25 +31,14 @@ async fn run(tcp: TcpStream, shared: &Shared, connection_id: u32) -> io::Result<
     }
     let nonce = new_nonce();
     let mut wire = Wire::new(tcp);
-    wire.write(&handshake_v10(
-        connection_id,
-        capabilities,
-        &nonce,
-        advertised,
-    ))
-    .await?;
+    wire.write(&handshake_v10(connection_id, capabilities, &nonce, advertised)).await?;
 
     let Some(first) = wire.read().await? else {
         note(&shared.log, "closed-before-handshake-response");
         return Ok(());
     };
     if !is_ssl_request(&first) {
-        let hs = Handshake {
-            capabilities,
-            nonce,
-            advertised,
-            secure: false,
-        };
+        let hs = Handshake { capabilities, nonce, advertised, secure: false };
         return after_handshake(wire, shared, hs, first).await;
     }
     let Some(tls) = &cfg.tls else {
@@ -68,12 +53,7 @@ async fn run(tcp: TcpStream, shared: &Shared, connection_id: u32) -> io::Result<
     note(&shared.log, "tls-established");
     let mut wire = Wire::with_seq(stream, seq);
     let payload = wire.read_required().await?;
-    let hs = Handshake {
-        capabilities,
-        nonce,
-        advertised,
-        secure: true,
-    };
+    let hs = Handshake { capabilities, nonce, advertised, secure: true };
     after_handshake(wire, shared, hs, payload).await
 }
 
@@ -96,36 +76,22 @@ async fn after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(r) => r,
         Err(e) => {
             note(log, &format!("bad-handshake: {e}"));
-            return wire
-                .write(&err_packet(1043, "08S01", "Bad handshake"))
-                .await;
+            return wire.write(&err_packet(1043, "08S01", "Bad handshake")).await;
         }
     };
     let plugin = response.plugin.as_deref().map(String::from_utf8_lossy);
-    note(
-        log,
-        &format!("client-plugin:{}", plugin.as_deref().unwrap_or("none")),
-    );
+    note(log, &format!("client-plugin:{}", plugin.as_deref().unwrap_or("none")));
     if let Some(db) = &response.database {
         note(log, &format!("db:{}", String::from_utf8_lossy(db)));
     }
 
-    let ctx = AuthContext {
-        cfg: &shared.cfg,
-        keys: &shared.keys,
-        secure: hs.secure,
-        log,
-    };
+    let ctx = AuthContext { cfg: &shared.cfg, keys: &shared.keys, secure: hs.secure, log };
     if !authenticate(&mut wire, &ctx, &response, &hs.nonce, hs.advertised).await? {
         note(log, "auth-failed");
         let message = format!(
             "Access denied for user '{}'@'localhost' (using password: {})",
             String::from_utf8_lossy(&response.user),
-            if response.auth_response.is_empty() {
-                "NO"
-            } else {
-                "YES"
-            }
+            if response.auth_response.is_empty() { "NO" } else { "YES" }
         );
         return wire.write(&err_packet(1045, "28000", &message)).await;
     }
@@ -146,9 +112,7 @@ async fn commands<S: AsyncRead + AsyncWrite + Unpin>(
             note(log, "client-closed");
             return Ok(());
         };
-        let (command, body) = packet
-            .split_first()
-            .map_or((0xff, &[][..]), |(c, b)| (*c, b));
+        let (command, body) = packet.split_first().map_or((0xff, &[][..]), |(c, b)| (*c, b));
         match command {
             0x01 => {
                 note(log, "quit");
@@ -169,8 +133,7 @@ async fn commands<S: AsyncRead + AsyncWrite + Unpin>(
             0x03 => query(&mut wire, shared, negotiated, body).await?,
             other => {
                 note(log, &format!("unknown-command:0x{other:02x}"));
-                wire.write(&err_packet(1047, "08S01", "Unknown command"))
-                    .await?;
+                wire.write(&err_packet(1047, "08S01", "Unknown command")).await?;
             }
         }
     }
@@ -186,13 +149,8 @@ async fn query<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> io::Result<()> {
     let sql = String::from_utf8_lossy(body);
     note(&shared.log, &format!("query:{sql}"));
-    let normalized = sql
-        .trim()
-        .trim_end_matches(';')
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
+    let normalized =
+        sql.trim().trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
     if normalized == "select 1" {
         let deprecate_eof = negotiated & cap::DEPRECATE_EOF != 0;
         wire.write(&[1]).await?; // column count
@@ -205,11 +163,7 @@ async fn query<S: AsyncRead + AsyncWrite + Unpin>(
         wire.write(&row).await?;
         // Under DEPRECATE_EOF the result set ends with an OK packet whose header is
         // 0xFE, so old clients still see "EOF" and new ones get OK fields.
-        let end = if deprecate_eof {
-            ok_packet(0xfe)
-        } else {
-            eof_packet()
-        };
+        let end = if deprecate_eof { ok_packet(0xfe) } else { eof_packet() };
         wire.write(&end).await
     } else if normalized.starts_with("set ") {
         wire.write(&ok_packet(0x00)).await

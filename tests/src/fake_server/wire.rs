@@ -72,18 +72,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         loop {
             let mut header = [0u8; 4];
             match self.stream.read_exact(&mut header).await {
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && payload.is_empty() => {
-                    return Ok(None)
-                }
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && payload.is_empty() => return Ok(None),
                 r => r?,
             };
-            let len =
-                usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
+            let len = usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
             if header[3] != self.seq {
-                return Err(invalid(format!(
-                    "bad sequence id: expected {}, got {}",
-                    self.seq, header[3]
-                )));
+                return Err(invalid(format!("bad sequence id: expected {}, got {}", self.seq, header[3])));
             }
             self.seq = self.seq.wrapping_add(1);
             let start = payload.len();
@@ -97,9 +91,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 
     /// Reads a packet where the protocol requires one; EOF is an error.
     pub async fn read_required(&mut self) -> io::Result<Vec<u8>> {
-        self.read()
-            .await?
-            .ok_or_else(|| invalid("peer closed the connection mid-exchange".into()))
+        self.read().await?.ok_or_else(|| invalid("peer closed the connection mid-exchange".into()))
     }
 
     /// Writes one logical packet, splitting at 16 MiB, and flushes. A payload that fills
@@ -141,10 +133,7 @@ impl<'a> Cursor<'a> {
 
     pub fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
         if n > self.buf.len() {
-            return Err(invalid(format!(
-                "truncated {}: wanted {n} bytes",
-                self.what
-            )));
+            return Err(invalid(format!("truncated {}: wanted {n} bytes", self.what)));
         }
         let (head, tail) = self.buf.split_at(n);
         self.buf = tail;
@@ -177,10 +166,7 @@ impl<'a> Cursor<'a> {
                 let b = self.take(8)?;
                 Ok(u64::from_le_bytes(b.try_into().unwrap_or([0xff; 8])))
             }
-            b => Err(invalid(format!(
-                "bad length prefix 0x{b:02x} in {}",
-                self.what
-            ))),
+            b => Err(invalid(format!("bad length prefix 0x{b:02x} in {}", self.what))),
         }
     }
 
