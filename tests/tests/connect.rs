@@ -305,3 +305,16 @@ async fn malformed_url_is_interface_error() {
     let e = Connection::connect("http://x").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Interface);
 }
+
+#[tokio::test]
+async fn debug_output_never_contains_the_password() {
+    let url = server().url_for(USER, PASSWORD);
+    let opts: ConnectOptions = url.parse().unwrap();
+    let c = amysql::connect(opts.clone()).await.unwrap();
+    let pool = amysql::create_pool(&opts, amysql::PoolOptions::new().minsize(1)).await.unwrap();
+    let pooled = pool.acquire().await.unwrap();
+    for text in [format!("{opts:?}"), format!("{c:?}"), format!("{pool:?}"), format!("{pooled:?}")] {
+        assert!(!text.contains(PASSWORD), "{text}");
+    }
+    assert!(format!("{opts:?}").contains(USER));
+}
