@@ -128,3 +128,18 @@ async fn timeout_mid_query_then_reuse() {
     // The abandoned statement's result is drained: the next query sees only its own row.
     assert_eq!(c.query_text("SELECT 'after'").await.unwrap(), vec![vec![Some("after".to_string())]]);
 }
+
+#[tokio::test]
+async fn drop_typed_fetch_all_at_every_await() {
+    // The typed path decodes buffered rows in place between awaits; dropping it anywhere
+    // must still leave the connection in step.
+    let t = drop_at_every_await("typed", |c| {
+        Box::pin(async move {
+            let _ = amysql::query_as::<(i64, String)>("SELECT seq, REPEAT('y', 100) FROM seq_1_to_30000")
+                .fetch_all(&mut *c)
+                .await;
+        })
+    })
+    .await;
+    assert_eq!(t.broken, 0, "{t:?}");
+}

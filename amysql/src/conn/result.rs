@@ -239,6 +239,30 @@ impl Connection {
         }
     }
 
+    /// Hands every row packet already complete in the receive buffer to `f`, without
+    /// awaiting, and consumes it. Stops at the end-of-rows marker, an ERR, a multi-chunk
+    /// packet or an empty buffer; those go through [`next_row_packet`]. Nothing here
+    /// awaits, so it cannot be interrupted between decoding a row and consuming it.
+    pub(crate) fn for_each_buffered_row(&mut self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        if !matches!(self.state, ResultState::Rows) {
+            return Ok(());
+        }
+        let deprecate_eof = self.deprecate_eof();
+        loop {
+            let (payload, frame) = match self.io.peek_buffered() {
+                Ok(Some(found)) => found,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.fail(e)),
+            };
+            if payload.first() == Some(&0xff) || is_result_end(payload, deprecate_eof) {
+                return Ok(());
+            }
+            let decoded = f(payload);
+            self.io.consume(&frame);
+            decoded.map_err(|e| self.fail(e))?;
+        }
+    }
+
     /// Reads and discards whatever earlier commands left unread. Server errors in those
     /// leftovers belong to statements nobody waits for, so they are logged, not returned.
     pub(crate) async fn drain(&mut self) -> Result<()> {

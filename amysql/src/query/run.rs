@@ -16,7 +16,7 @@ use super::args::QueryArgs;
 use crate::conn::commands::QueryResult;
 use crate::conn::result::ResultHead;
 use crate::conn::Connection;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::protocol::text_row::{parse_text_row, CellRange};
 use crate::row::{ColumnSet, FromRow, Row, RowRef};
 use crate::value::FromSql;
@@ -53,6 +53,21 @@ pub(crate) trait Decoder {
     type State: Send + Sync;
 
     fn start(columns: &ColumnSet) -> Result<Self::State>;
+
+    /// True when [`decode_in_place`] works: outputs that own their packet (untyped
+    /// `Row`s) take the `Bytes` path instead.
+    const IN_PLACE: bool = false;
+
+    /// Decodes from a borrowed packet, for rows still in the receive buffer.
+    fn decode_in_place(
+        _state: &Self::State,
+        _columns: &ColumnSet,
+        _packet: &[u8],
+        _cells: &mut Vec<CellRange>,
+    ) -> Option<Result<Self::Output>> {
+        None
+    }
+
     fn decode(
         state: &Self::State,
         columns: &Arc<ColumnSet>,
@@ -67,9 +82,23 @@ pub(crate) struct Typed<T>(PhantomData<fn() -> T>);
 impl<T: FromRow> Decoder for Typed<T> {
     type Output = T;
     type State = T::Mapping;
+    const IN_PLACE: bool = true;
 
     fn start(columns: &ColumnSet) -> Result<T::Mapping> {
         T::mapping(columns)
+    }
+
+    #[inline]
+    fn decode_in_place(
+        mapping: &T::Mapping,
+        columns: &ColumnSet,
+        packet: &[u8],
+        cells: &mut Vec<CellRange>,
+    ) -> Option<Result<T>> {
+        Some(
+            parse_text_row(packet, columns.len(), cells)
+                .and_then(|()| T::from_row(mapping, &RowRef::new(columns, packet, cells))),
+        )
     }
 
     #[inline]
@@ -85,9 +114,15 @@ pub(crate) struct Scalar<T>(PhantomData<fn() -> T>);
 impl<T: FromSql> Decoder for Scalar<T> {
     type Output = T;
     type State = ();
+    const IN_PLACE: bool = true;
 
     fn start(columns: &ColumnSet) -> Result<()> {
         <(T,)>::mapping(columns)
+    }
+
+    #[inline]
+    fn decode_in_place(_: &(), columns: &ColumnSet, packet: &[u8], cells: &mut Vec<CellRange>) -> Option<Result<T>> {
+        Some(parse_text_row(packet, columns.len(), cells).and_then(|()| RowRef::new(columns, packet, cells).decode(0)))
     }
 
     #[inline]
@@ -148,14 +183,32 @@ impl<D: Decoder> RowReader<D> {
     }
 }
 
-/// Collects every row.
+impl<D: Decoder> RowReader<D> {
+    /// Decodes the rows already in the receive buffer into `out` without awaiting.
+    fn drain_buffered(&mut self, conn: &mut Connection, out: &mut Vec<D::Output>) -> Result<()> {
+        let Some((columns, state)) = &self.current else { return Ok(()) };
+        let cells = &mut self.cells;
+        conn.for_each_buffered_row(|packet| match D::decode_in_place(state, columns, packet, cells) {
+            Some(row) => row.map(|row| out.push(row)),
+            None => Err(Error::Interface("row decoder cannot decode in place".into())),
+        })
+    }
+}
+
+/// Collects every row. Rows that are already buffered are decoded in one synchronous pass
+/// straight from the receive buffer; the reader awaits only when the buffer runs dry.
 pub(crate) async fn fetch_all<D: Decoder>(conn: &mut Connection) -> Result<Vec<D::Output>> {
     let mut reader = RowReader::<D>::new();
     let mut out = Vec::new();
-    while let Some(row) = reader.next(conn).await? {
-        out.push(row);
+    loop {
+        if D::IN_PLACE {
+            reader.drain_buffered(conn, &mut out)?;
+        }
+        match reader.next(conn).await? {
+            Some(row) => out.push(row),
+            None => return Ok(out),
+        }
     }
-    Ok(out)
 }
 
 /// The first row; the rest is drained before the connection's next command.
