@@ -318,3 +318,15 @@ async fn debug_output_never_contains_the_password() {
     }
     assert!(format!("{opts:?}").contains(USER));
 }
+
+#[tokio::test]
+async fn read_timeout_fails_the_query_and_closes_the_connection() {
+    let opts: ConnectOptions = server().url().parse().unwrap();
+    let mut c = amysql::connect(opts.read_timeout(Duration::from_millis(300))).await.unwrap();
+    assert_eq!(scalar(&mut c, "SELECT 'quick'").await.as_deref(), Some("quick"));
+    let e = c.query_text("SELECT SLEEP(3)").await.unwrap_err();
+    assert!(matches!(e, amysql::Error::Timeout { what: "read", .. }), "{e}");
+    // The late answer must never be read as the next query's result.
+    assert!(c.is_broken());
+    assert_eq!(c.query_text("SELECT 1").await.unwrap_err().code(), Some(2006));
+}
