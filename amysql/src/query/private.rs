@@ -114,22 +114,7 @@ fn in_field(e: Error, strukt: &str, field: &str) -> Error {
 
 /// `alloc::string::String` -> `String`, `core::option::Option<i64>` -> `Option<i64>`.
 fn short_type_name<T: ?Sized>() -> String {
-    let full = std::any::type_name::<T>();
-    let mut out = String::with_capacity(full.len());
-    let mut segment_start = 0;
-    let mut chars = full.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ':' && chars.peek() == Some(&':') {
-            chars.next();
-            out.truncate(segment_start);
-        } else {
-            out.push(c);
-            if !(c.is_alphanumeric() || c == '_') {
-                segment_start = out.len();
-            }
-        }
-    }
-    out
+    crate::value::short_type_name(std::any::type_name::<T>())
 }
 
 // ---- derive(Params) ----

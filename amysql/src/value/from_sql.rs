@@ -86,7 +86,7 @@ fn decode_failed(e: DecodeError, column: &Column, index: usize, rust_type: &str)
 }
 
 /// `core::option::Option<alloc::string::String>` -> `Option<String>`.
-fn short_type_name(full: &str) -> String {
+pub(crate) fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut segment_start = 0;
     let mut chars = full.chars().peekable();

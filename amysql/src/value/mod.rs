@@ -30,6 +30,7 @@ mod proptests;
 pub use dynamic::Value;
 pub use escape::{escape_string, escape_string_into};
 pub use format::{format_query, FormatContext, Piece, SqlTemplate};
+pub(crate) use from_sql::short_type_name;
 pub use from_sql::{decode_column, DecodeError, FromSql, ZeroDateAsNone};
 pub use json::Json;
 pub use params::{NamedParams, Params};
