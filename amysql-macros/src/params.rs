@@ -88,6 +88,7 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
 fn positional_body(writes: &[TokenStream]) -> TokenStream {
     let count = writes.len();
     let indices = 0..count;
+    let indices2 = 0..count;
     quote! {
         fn positional_len(&self) -> ::core::option::Option<usize> {
             ::core::option::Option::Some(#count)
@@ -102,6 +103,17 @@ fn positional_body(writes: &[TokenStream]) -> TokenStream {
             match __index {
                 #(#indices => ::amysql::ToSql::write_sql(#writes, __out, __ctx),)*
                 _ => ::core::result::Result::Err(::amysql::__private::no_positional(__index)),
+            }
+        }
+
+        fn write_positional_binary(
+            &self,
+            __index: usize,
+            __out: &mut ::std::vec::Vec<u8>,
+        ) -> ::amysql::value::BinaryResult {
+            match __index {
+                #(#indices2 => ::amysql::ToSql::write_binary(#writes, __out),)*
+                _ => ::core::result::Result::Ok(::core::option::Option::None),
             }
         }
     }
@@ -144,6 +156,26 @@ fn named_body(names: &[String], writes: &[TokenStream], nested: &[Member]) -> To
         // A struct is a record, and a query often uses only some of its fields (as with
         // a dict in PyMySQL): reporting 0 here turns off the formatter's "unused named
         // parameter" check, which is meant for hand-built maps.
+        fn write_named_binary(
+            &self,
+            __name: &str,
+            __out: &mut ::std::vec::Vec<u8>,
+        ) -> ::amysql::value::BinaryResult {
+            match __name {
+                #(#names => ::amysql::ToSql::write_binary(#writes, __out),)*
+                _ => {
+                    #(
+                        if let ::core::option::Option::Some(__t) =
+                            ::amysql::Params::write_named_binary(&self.#nested, __name, __out)?
+                        {
+                            return ::core::result::Result::Ok(::core::option::Option::Some(__t));
+                        }
+                    )*
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+
         fn named_len(&self) -> usize {
             0
         }

@@ -17,6 +17,7 @@ use crate::protocol::charset;
 use crate::protocol::constants::capability as cap;
 use crate::protocol::handshake::{ssl_request, HandshakeResponse41, HandshakeV10};
 use crate::protocol::packet::write_packet;
+use crate::protocol::prepared::MARIADB_CLIENT_STMT_BULK_OPERATIONS;
 
 /// What the client asks for; the server's capabilities narrow it.
 const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
@@ -111,13 +112,15 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
             true
         }
     };
+    // MariaDB extended capabilities amysql asks for: bulk execution only (executemany).
+    let mariadb_caps = MARIADB_CLIENT_STMT_BULK_OPERATIONS & greeting.mariadb_capabilities;
     let collation = u8::try_from(charset.collation_id).unwrap_or(45);
     let max_packet = 0x0100_0000u32;
     let mut seq = io.seq;
     if want_tls {
         caps |= cap::SSL;
         let mut buf = Vec::new();
-        ssl_request(&mut buf, caps, max_packet, collation);
+        ssl_request(&mut buf, caps, mariadb_caps, max_packet, collation);
         write_packet(io.write_buf(), &buf, &mut seq);
         io.flush().await?;
         let Stream::Tcp(tcp) = io.stream else {
@@ -140,6 +143,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     let mut payload = Vec::with_capacity(128);
     HandshakeResponse41 {
         capabilities: caps,
+        mariadb_capabilities: mariadb_caps,
         max_packet,
         charset: collation,
         username: &opts.user,
@@ -156,6 +160,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         io,
         opts: opts.clone(),
         caps,
+        mariadb_caps,
         server_version: greeting.server_version,
         thread_id: greeting.connection_id,
         charset,
@@ -167,6 +172,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         broken: None,
         infile_error: None,
         pending_cleanup: Vec::new(),
+        stale_statements: Vec::new(),
         nonce: greeting.nonce.clone(),
         auth_plugin: plugin_name.clone(),
     };

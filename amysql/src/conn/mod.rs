@@ -6,6 +6,7 @@ mod auth;
 pub(crate) mod commands;
 mod connect;
 pub mod local_infile;
+mod prepared;
 pub(crate) mod result;
 
 use std::fmt;
@@ -17,6 +18,7 @@ use crate::opts::ConnectOptions;
 use crate::protocol::charset::Charset;
 use crate::protocol::command::{begin_command, finish_command};
 use crate::protocol::constants::{command, status};
+use crate::protocol::prepared::com_stmt_close;
 use crate::value::{FormatContext, ToSql};
 use result::{Expect, ResultState};
 
@@ -30,6 +32,8 @@ pub struct Connection {
     pub(crate) opts: Arc<ConnectOptions>,
     /// Capabilities both sides agreed on.
     pub(crate) caps: u32,
+    /// MariaDB extended capabilities both sides agreed on (0 on MySQL).
+    pub(crate) mariadb_caps: u32,
     server_version: String,
     thread_id: u32,
     pub(crate) charset: Charset,
@@ -47,6 +51,10 @@ pub struct Connection {
     /// SQL to run, in order, before the next command: rollbacks queued by dropped
     /// transaction guards (which cannot await in `Drop`).
     pub(crate) pending_cleanup: Vec<String>,
+    /// Server-side statements to close before the next command (COM_STMT_CLOSE has no
+    /// response, so closing costs no round trip). A statement lands here as soon as it
+    /// is prepared, so an interrupted bulk `executemany` cannot leak it.
+    pub(crate) stale_statements: Vec<u32>,
     /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
     pub(crate) nonce: Vec<u8>,
     pub(crate) auth_plugin: String,
@@ -174,6 +182,10 @@ impl Connection {
         if !self.is_idle() {
             self.drain().await?;
         }
+        for id in self.stale_statements.drain(..) {
+            // Goes out together with the command the caller is about to queue.
+            com_stmt_close(self.io.write_buf(), id);
+        }
         while !self.pending_cleanup.is_empty() {
             // Queued by a dropped transaction guard. Until it has run, the connection must
             // not be used: a failure here breaks it rather than leaving a transaction open.
@@ -193,7 +205,13 @@ impl Connection {
 
     /// Runs queued cleanup now (the pool calls this when a connection comes back).
     pub async fn run_pending_cleanup(&mut self) -> Result<()> {
-        self.prepare_command().await
+        self.prepare_command().await?;
+        if self.io.unflushed() > 0 {
+            // Statement closes queued for a command that is not coming.
+            let r = self.io.flush().await;
+            r.map_err(|e| self.fail(e))?;
+        }
+        Ok(())
     }
 
     /// Like `drain`, but server errors are returned.

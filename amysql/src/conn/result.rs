@@ -14,6 +14,7 @@ use super::Connection;
 use crate::error::{Error, Result};
 use crate::protocol::column::Column;
 use crate::protocol::constants::{capability as cap, status};
+use crate::protocol::prepared::PrepareOk;
 use crate::protocol::response::{is_result_end, EofPacket, ErrPacket, OkPacket, QueryResponse};
 use crate::row::ColumnSet;
 
@@ -31,6 +32,8 @@ pub(crate) enum ResultState {
     ColumnsEof { columns: Vec<Column> },
     /// Reading rows of a result set (the columns went to whoever read the head).
     Rows,
+    /// Discarding the parameter and column definitions of a COM_STMT_PREPARE response.
+    PrepareDefs { remaining: u32 },
 }
 
 /// The shape of the response a command produces.
@@ -42,6 +45,8 @@ pub(crate) enum Expect {
     Ok,
     /// One raw packet (COM_STATISTICS).
     Raw,
+    /// COM_STMT_PREPARE: ERR, or a prepare-OK followed by definitions.
+    Prepare,
 }
 
 /// One step's outcome.
@@ -56,6 +61,8 @@ pub(crate) enum Step {
     End,
     /// A raw response packet (COM_STATISTICS).
     Raw(Bytes),
+    /// A statement was prepared (its definitions, if any, come next).
+    Prepared(PrepareOk),
     /// A packet was consumed that produces nothing by itself (a column definition).
     Progress,
 }
@@ -114,6 +121,9 @@ impl Connection {
                         Some(0xff) => Err(ErrPacket::decode(&p, self.caps)?.into_error()),
                         _ => Ok(Step::Raw(p)),
                     };
+                }
+                if expect == Expect::Prepare {
+                    return self.prepare_response(&p);
                 }
                 let response = match QueryResponse::decode(&p, self.caps) {
                     Ok(r) => r,
@@ -203,7 +213,31 @@ impl Connection {
                 }
                 Ok(Step::Row(p))
             }
+            ResultState::PrepareDefs { remaining } => {
+                let left = *remaining - 1;
+                let p = self.io.read_packet().await?;
+                if p.first() == Some(&0xff) {
+                    self.state = ResultState::Idle;
+                    return Err(ErrPacket::decode(&p, self.caps)?.into_error());
+                }
+                self.state = if left == 0 { ResultState::Idle } else { ResultState::PrepareDefs { remaining: left } };
+                Ok(Step::Progress)
+            }
         }
+    }
+
+    /// The first packet of a COM_STMT_PREPARE response.
+    fn prepare_response(&mut self, p: &[u8]) -> Result<Step> {
+        if p.first() == Some(&0xff) {
+            self.state = ResultState::Idle;
+            return Err(ErrPacket::decode(p, self.caps)?.into_error());
+        }
+        let ok = PrepareOk::decode(p)?;
+        // Closed before the next command whatever happens to the caller from here on.
+        self.stale_statements.push(ok.statement_id);
+        let remaining = ok.packets_after(self.deprecate_eof());
+        self.state = if remaining == 0 { ResultState::Idle } else { ResultState::PrepareDefs { remaining } };
+        Ok(Step::Prepared(ok))
     }
 
     fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
@@ -220,7 +254,7 @@ impl Connection {
                 Step::Ok(ok) => return Ok(ResultHead::Ok(ok)),
                 Step::Columns(c) => return Ok(ResultHead::Rows(c)),
                 Step::Progress => continue,
-                Step::Row(_) | Step::End | Step::Raw(_) => {
+                Step::Row(_) | Step::End | Step::Raw(_) | Step::Prepared(_) => {
                     return Err(self.fail(Error::protocol("unexpected packet before a result header")))
                 }
             }

@@ -40,6 +40,8 @@ pub(super) struct Core<'c> {
     pub(super) warnings: u16,
     pub(super) arraysize: usize,
     pub(super) max_stmt_length: usize,
+    /// executemany may use MariaDB's bulk protocol for batchable INSERTs.
+    pub(super) bulk: bool,
     /// Cell boundaries of the row being decoded, reused for every row.
     pub(super) scratch: Vec<CellRange>,
 }
@@ -63,6 +65,7 @@ impl<'c> Core<'c> {
             warnings: 0,
             arraysize: 1,
             max_stmt_length: DEFAULT_MAX_STMT_LENGTH,
+            bulk: true,
             scratch: Vec::new(),
         }
     }

@@ -12,6 +12,7 @@
 
 use std::iter::Peekable;
 
+use super::bulk::{BulkBatcher, BulkPlan};
 use super::generic::GenericCursor;
 use super::kind::{Buffering, CursorRow};
 use crate::error::{Error, Result};
@@ -21,11 +22,11 @@ use crate::value::{FormatContext, Params, Piece, SqlTemplate};
 #[derive(Debug)]
 pub(super) struct InsertPlan<'s> {
     /// Everything before the tuple (`INSERT INTO t (a, b) VALUES `), `%%` undoubled.
-    prefix: String,
+    pub(super) prefix: String,
     /// The row tuple, `(%s, %s)`, formatted once per row.
-    values: SqlTemplate<'s>,
+    pub(super) values: SqlTemplate<'s>,
     /// Everything after it (alias, ON DUPLICATE ..., trailing whitespace), without `;`.
-    postfix: String,
+    pub(super) postfix: String,
 }
 
 fn is_word(b: u8) -> bool {
@@ -227,8 +228,10 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         self.core.max_stmt_length.min(self.core.conn.options().max_allowed_packet.saturating_sub(1))
     }
 
-    /// Runs `sql` once per parameter row. `INSERT`/`REPLACE ... VALUES (%s, ...)` is sent
-    /// as multi-row statements (see the module docs); anything else runs once per row.
+    /// Runs `sql` once per parameter row. `INSERT`/`REPLACE ... VALUES (%s, ...)` is
+    /// batched (see the module docs): on MariaDB as a prepared statement executed with
+    /// binary row arrays (COM_STMT_BULK_EXECUTE, see [`set_bulk`](Self::set_bulk)),
+    /// elsewhere as multi-row statements. Anything else runs once per row.
     /// Returns the total rowcount (also in `rowcount()`); no rows is `Ok(0)` and sends
     /// nothing. After batched inserts, `lastrowid()` is the first id of the last batch.
     pub async fn executemany<P, I>(&mut self, sql: &str, rows: I) -> Result<u64>
@@ -242,11 +245,21 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         }
         let mut total = Some(0u64);
         if let Some(plan) = InsertPlan::parse(sql) {
+            let mut carry = None;
+            let bulk = self.core.bulk
+                && self.core.conn.supports_bulk()
+                && self.core.conn.format_context().check().is_ok()
+                && plan.values.placeholder_count() > 0;
+            if bulk {
+                carry = self.bulk_batches(&plan, &mut rows, &mut total).await?;
+            }
+            // Rows the bulk path handed back (or all of them) go as multi-row text.
+            let mut rest = carry.into_iter().chain(rows).peekable();
             let ctx = self.core.conn.format_context();
             let mut batcher = Batcher::new(&plan, self.batch_limit());
-            while !batcher.done(&mut rows) {
+            while !batcher.done(&mut rest) {
                 self.core.begin_result();
-                self.core.conn.send_query_with(|buf| batcher.write_next(&mut rows, &ctx, buf)).await?;
+                self.core.conn.send_query_with(|buf| batcher.write_next(&mut rest, &ctx, buf)).await?;
                 let n = self.core.read_result().await?;
                 total = total.and_then(|t| t.checked_add(n));
             }
@@ -261,8 +274,55 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         Ok(total.unwrap_or(u64::MAX))
     }
 
-    /// The statements `executemany(sql, rows)` would send, as strings: the batched
-    /// multi-row INSERTs, or one statement per row. Bytes that are not UTF-8 are shown as
+    /// MariaDB bulk execution: prepares the INSERT once and sends the rows as binary
+    /// arrays. Returns a row that must go as text (with every row after it), if any.
+    async fn bulk_batches<P, I>(
+        &mut self,
+        plan: &InsertPlan<'_>,
+        rows: &mut Peekable<I>,
+        total: &mut Option<u64>,
+    ) -> Result<Option<P>>
+    where
+        P: Params,
+        I: Iterator<Item = P>,
+    {
+        let bulk = BulkPlan::new(plan);
+        let mut batcher = BulkBatcher::new(&bulk, self.batch_limit());
+        let mut statement = None;
+        while !batcher.text_from_here && (batcher.carry.is_some() || rows.peek().is_some()) {
+            let id = match statement {
+                Some(id) => id,
+                None => {
+                    let prepared = self.core.conn.prepare_statement(&bulk.sql).await?;
+                    if usize::from(prepared.params) != bulk.param_count() {
+                        // A `?` of the caller's own in the SQL: let the text path run it.
+                        tracing::debug!(sql = %bulk.sql, "bulk executemany: parameter count differs, using text");
+                        break;
+                    }
+                    *statement.insert(prepared.statement_id)
+                }
+            };
+            self.core.begin_result();
+            let n = bulk.param_count();
+            let written = self
+                .core
+                .conn
+                .bulk_execute_with(id, n, |buf, start| Ok(batcher.write_next(rows, buf, start)? > 0))
+                .await?;
+            if let Some(ok) = written {
+                self.core.rowcount = i64::try_from(ok.affected_rows).unwrap_or(i64::MAX);
+                self.core.lastrowid = (ok.last_insert_id != 0).then_some(ok.last_insert_id);
+                self.core.warnings = ok.warnings;
+                *total = total.and_then(|t| t.checked_add(ok.affected_rows));
+            }
+        }
+        Ok(batcher.carry.take())
+    }
+
+    /// The statements `executemany(sql, rows)` would send as text, as strings: the
+    /// batched multi-row INSERTs, or one statement per row. (On MariaDB a batched INSERT
+    /// actually goes as one prepared statement with binary rows unless
+    /// [`set_bulk(false)`](Self::set_bulk); the rows and values are the same.) Bytes that are not UTF-8 are shown as
     /// `X'..'` literals (the batches may then split differently from the real ones).
     pub fn mogrify_many<P: Params>(&self, sql: &str, rows: &[P]) -> Result<Vec<String>> {
         let ctx = self.core.conn.format_context();

@@ -24,6 +24,7 @@
 //! ```
 
 mod buffered;
+mod bulk;
 mod callproc;
 mod core;
 mod description;

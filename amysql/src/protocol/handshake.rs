@@ -85,22 +85,28 @@ impl HandshakeV10 {
 }
 
 /// Appends the fixed 32-byte prefix shared by `SSLRequest` and `HandshakeResponse41`.
-fn put_prefix(out: &mut Vec<u8>, capabilities: u32, max_packet: u32, charset: u8) {
+/// MariaDB reads its extended client capabilities from the last 4 of the 23 filler
+/// bytes, and only when the client leaves CLIENT_LONG_PASSWORD (CLIENT_MYSQL) unset.
+fn put_prefix(out: &mut Vec<u8>, capabilities: u32, mariadb_capabilities: u32, max_packet: u32, charset: u8) {
     out.extend_from_slice(&capabilities.to_le_bytes());
     out.extend_from_slice(&max_packet.to_le_bytes());
     out.push(charset);
-    out.extend_from_slice(&[0u8; 23]);
+    out.extend_from_slice(&[0u8; 19]);
+    let ext = if capabilities & cap::LONG_PASSWORD == 0 { mariadb_capabilities } else { 0 };
+    out.extend_from_slice(&ext.to_le_bytes());
 }
 
 /// The `SSLRequest` payload: the client asks to switch to TLS before sending credentials.
-pub fn ssl_request(out: &mut Vec<u8>, capabilities: u32, max_packet: u32, charset: u8) {
-    put_prefix(out, capabilities, max_packet, charset);
+pub fn ssl_request(out: &mut Vec<u8>, capabilities: u32, mariadb_capabilities: u32, max_packet: u32, charset: u8) {
+    put_prefix(out, capabilities, mariadb_capabilities, max_packet, charset);
 }
 
 /// What goes into a `HandshakeResponse41`.
 #[derive(Debug, Clone)]
 pub struct HandshakeResponse41<'a> {
     pub capabilities: u32,
+    /// MariaDB extended capabilities; sent only to MariaDB (see `put_prefix`).
+    pub mariadb_capabilities: u32,
     pub max_packet: u32,
     pub charset: u8,
     pub username: &'a str,
@@ -114,7 +120,7 @@ impl HandshakeResponse41<'_> {
     /// Encodes the payload; capability bits decide which optional fields are present.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let caps = self.capabilities;
-        put_prefix(out, caps, self.max_packet, self.charset);
+        put_prefix(out, caps, self.mariadb_capabilities, self.max_packet, self.charset);
         out.extend_from_slice(self.username.as_bytes());
         out.push(0);
         if caps & cap::PLUGIN_AUTH_LENENC_CLIENT_DATA != 0 {
@@ -202,6 +208,7 @@ IJKLMNOPQRST\x00mysql_native_password\x00";
                 | cap::PLUGIN_AUTH_LENENC_CLIENT_DATA
                 | cap::CONNECT_WITH_DB
                 | cap::CONNECT_ATTRS,
+            mariadb_capabilities: 4,
             max_packet: 0x0100_0000,
             charset: 45,
             username: "root",
@@ -212,9 +219,22 @@ IJKLMNOPQRST\x00mysql_native_password\x00";
         }
         .encode(&mut out);
         let mut expected = vec![0x08, 0x82, 0x38, 0x00, 0, 0, 0, 1, 45];
-        expected.extend_from_slice(&[0; 23]);
+        expected.extend_from_slice(&[0; 19]);
+        expected.extend_from_slice(&[4, 0, 0, 0]);
         expected.extend_from_slice(b"root\x00\x03\x01\x02\x03test\x00mysql_native_password\x00");
         expected.extend_from_slice(b"\x14\x0c_client_name\x06amysql");
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn mariadb_capabilities_only_without_client_mysql() {
+        let mut out = Vec::new();
+        ssl_request(&mut out, cap::PROTOCOL_41 | cap::SSL, 4, 0x0100_0000, 45);
+        assert_eq!(&out[28..], &[4, 0, 0, 0]);
+        out.clear();
+        // A MySQL server keeps CLIENT_LONG_PASSWORD: the filler stays zero.
+        ssl_request(&mut out, cap::PROTOCOL_41 | cap::LONG_PASSWORD, 4, 0x0100_0000, 45);
+        assert_eq!(out.len(), 32);
+        assert_eq!(&out[9..], &[0; 23]);
     }
 }

@@ -9,6 +9,7 @@ pub mod command;
 pub mod constants;
 pub mod handshake;
 pub mod packet;
+pub mod prepared;
 pub mod response;
 pub mod text_row;
 

@@ -10,6 +10,7 @@
 
 use ::chrono::{DateTime as ChronoDateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
+use super::binary::BinaryResult;
 use super::format::FormatContext;
 use super::from_sql::{non_null, DecodeError, FromSql};
 use super::time::{Date, DateTime, Time, MAX_TIME_HOURS};
@@ -75,11 +76,19 @@ impl ToSql for NaiveDate {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         date_of(*self)?.write_sql(out, ctx)
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        date_of(*self)?.write_binary(out)
+    }
 }
 
 impl ToSql for NaiveDateTime {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         datetime_of(*self)?.write_sql(out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        datetime_of(*self)?.write_binary(out)
     }
 }
 
@@ -87,20 +96,34 @@ impl ToSql for ChronoDateTime<Utc> {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         self.naive_utc().write_sql(out, ctx)
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        self.naive_utc().write_binary(out)
+    }
+}
+
+fn time_of_day(t: NaiveTime) -> Result<Time> {
+    let (h, m, s, us) = clock_of(t);
+    Time::new(false, u32::from(h), m, s, us).ok_or_else(|| Error::Encode(format!("invalid time {t}")))
 }
 
 impl ToSql for NaiveTime {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
-        let (h, m, s, us) = clock_of(*self);
-        let t =
-            Time::new(false, u32::from(h), m, s, us).ok_or_else(|| Error::Encode(format!("invalid time {self}")))?;
-        t.write_sql(out, ctx)
+        time_of_day(*self)?.write_sql(out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        time_of_day(*self)?.write_binary(out)
     }
 }
 
 impl ToSql for TimeDelta {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         time_of(*self)?.write_sql(out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        time_of(*self)?.write_binary(out)
     }
 }
 

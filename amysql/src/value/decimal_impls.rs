@@ -19,6 +19,11 @@ impl ToSql for Decimal {
         let _ = write!(out, "{self}");
         Ok(())
     }
+    fn write_binary(&self, out: &mut Vec<u8>) -> super::binary::BinaryResult {
+        let mut digits = Vec::with_capacity(32);
+        let _ = write!(digits, "{self}");
+        super::binary::put_decimal(&digits, out)
+    }
 }
 
 impl FromSql for Decimal {

@@ -139,6 +139,25 @@ impl ToSql for Value {
             Value::List(items) => write_list(items, out, ctx),
         }
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> super::binary::BinaryResult {
+        use super::binary;
+        match self {
+            Value::Null => Ok(Some(binary::BinaryType::NULL)),
+            Value::Int(v) => binary::put_i64(*v, out),
+            Value::UInt(v) => binary::put_u64(*v, out),
+            Value::Float(v) => v.write_binary(out),
+            Value::Double(v) => v.write_binary(out),
+            Value::Decimal(s) if is_decimal_text(s.as_bytes()) => binary::put_decimal(s.as_bytes(), out),
+            Value::Decimal(s) => Err(Error::Encode(format!("`{}` is not a decimal number", s.escape_debug()))),
+            Value::Bytes(b) => binary::put_bytes(b, out),
+            Value::Text(s) | Value::Json(s) => binary::put_str(s.as_bytes(), out),
+            Value::Date(d) => d.write_binary(out),
+            Value::DateTime(d) => d.write_binary(out),
+            Value::Time(t) => t.write_binary(out),
+            Value::List(_) => Ok(None),
+        }
+    }
 }
 
 impl FromSql for Value {

@@ -60,15 +60,29 @@ mod impls {
         Ok(())
     }
 
+    /// JSON text as a string parameter, as the text path sends it as a string literal.
+    fn write_json_binary<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) -> super::super::binary::BinaryResult {
+        let text = serde_json::to_vec(v).map_err(|e| Error::Encode(format!("cannot serialize JSON: {e}")))?;
+        super::super::binary::put_str(&text, out)
+    }
+
     impl<T: Serialize> ToSql for Json<T> {
         fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
             write_json(&self.0, out, ctx)
+        }
+
+        fn write_binary(&self, out: &mut Vec<u8>) -> super::super::binary::BinaryResult {
+            write_json_binary(&self.0, out)
         }
     }
 
     impl ToSql for serde_json::Value {
         fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
             write_json(self, out, ctx)
+        }
+
+        fn write_binary(&self, out: &mut Vec<u8>) -> super::super::binary::BinaryResult {
+            write_json_binary(self, out)
         }
     }
 

@@ -10,6 +10,7 @@
 //! * `FromSql` decodes a cell's bytes straight into a Rust type;
 //! * `Value` is the dynamically typed cell for untyped rows.
 
+mod binary;
 mod dynamic;
 mod escape;
 mod format;
@@ -27,6 +28,7 @@ mod decimal_impls;
 #[cfg(test)]
 mod proptests;
 
+pub use binary::{BinaryResult, BinaryType};
 pub use dynamic::Value;
 pub use escape::{escape_string, escape_string_into};
 pub use format::{format_query, FormatContext, Piece, SqlTemplate};

@@ -12,6 +12,7 @@ use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
+use super::binary::BinaryResult;
 use super::format::FormatContext;
 use super::to_sql::ToSql;
 use crate::error::{Error, Result};
@@ -46,6 +47,22 @@ pub trait Params {
     fn named_keys(&self) -> Vec<&str> {
         Vec::new()
     }
+
+    /// Positional parameter `index` as a binary-protocol value (MariaDB's bulk
+    /// `executemany`). `Ok(None)` when it has no binary form or does not exist: the rows
+    /// are then sent as text, whose formatter reports what is wrong.
+    #[doc(hidden)]
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        let _ = (index, out);
+        Ok(None)
+    }
+
+    /// The parameter called `name` as a binary-protocol value; `Ok(None)` as above.
+    #[doc(hidden)]
+    fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+        let _ = (name, out);
+        Ok(None)
+    }
 }
 
 #[cold]
@@ -75,6 +92,12 @@ macro_rules! tuple_params {
                 match index {
                     $($idx => self.$idx.write_sql(out, ctx),)+
                     _ => Err(no_positional(index)),
+                }
+            }
+            fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+                match index {
+                    $($idx => self.$idx.write_binary(out),)+
+                    _ => Ok(None),
                 }
             }
         }
@@ -111,6 +134,13 @@ impl<T: ToSql> Params for [T] {
         }
         self.get(index).ok_or_else(|| no_positional(index))?.write_sql(out, ctx)
     }
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        match T::byte_slice(self) {
+            Some(_) if index == 0 => self.write_binary(out),
+            Some(_) => Ok(None),
+            None => self.get(index).map_or(Ok(None), |v| v.write_binary(out)),
+        }
+    }
 }
 
 impl<T: ToSql> Params for Vec<T> {
@@ -120,6 +150,9 @@ impl<T: ToSql> Params for Vec<T> {
     fn write_positional(&self, index: usize, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         self.as_slice().write_positional(index, out, ctx)
     }
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        self.as_slice().write_positional_binary(index, out)
+    }
 }
 
 impl<T: ToSql, const N: usize> Params for [T; N] {
@@ -128,6 +161,9 @@ impl<T: ToSql, const N: usize> Params for [T; N] {
     }
     fn write_positional(&self, index: usize, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         self.as_slice().write_positional(index, out, ctx)
+    }
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        self.as_slice().write_positional_binary(index, out)
     }
 }
 
@@ -149,6 +185,12 @@ impl<P: Params + ?Sized> Params for &P {
     }
     fn named_keys(&self) -> Vec<&str> {
         (**self).named_keys()
+    }
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        (**self).write_positional_binary(index, out)
+    }
+    fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+        (**self).write_named_binary(name, out)
     }
 }
 
@@ -172,6 +214,9 @@ macro_rules! map_params {
         }
         fn named_keys(&self) -> Vec<&str> {
             self.keys().map(<K as Borrow<str>>::borrow).collect()
+        }
+        fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+            self.get(name).map_or(Ok(None), |v| v.write_binary(out))
         }
     };
 }
@@ -210,6 +255,9 @@ impl<const N: usize> Params for NamedParams<'_, N> {
     }
     fn named_keys(&self) -> Vec<&str> {
         self.pairs.iter().map(|(k, _)| *k).collect()
+    }
+    fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+        self.pairs.iter().find(|(k, _)| *k == name).map_or(Ok(None), |(_, v)| v.write_binary(out))
     }
 }
 

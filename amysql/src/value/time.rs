@@ -233,6 +233,13 @@ fn invalid_literal(what: &str, v: &dyn fmt::Debug) -> Error {
 }
 
 impl ToSql for Date {
+    fn write_binary(&self, out: &mut Vec<u8>) -> super::binary::BinaryResult {
+        if !self.is_valid() {
+            return Err(invalid_literal("DATE", self));
+        }
+        super::binary::put_date(self, out)
+    }
+
     fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
         if !self.is_valid() {
             return Err(invalid_literal("DATE", self));
@@ -245,6 +252,13 @@ impl ToSql for Date {
 }
 
 impl ToSql for DateTime {
+    fn write_binary(&self, out: &mut Vec<u8>) -> super::binary::BinaryResult {
+        if !self.is_valid() {
+            return Err(invalid_literal("DATETIME", self));
+        }
+        super::binary::put_datetime(self, out)
+    }
+
     fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
         if !self.is_valid() {
             return Err(invalid_literal("DATETIME", self));
@@ -264,6 +278,13 @@ impl ToSql for DateTime {
 }
 
 impl ToSql for Time {
+    fn write_binary(&self, out: &mut Vec<u8>) -> super::binary::BinaryResult {
+        if !self.is_valid() {
+            return Err(invalid_literal("TIME", self));
+        }
+        super::binary::put_time(self, out)
+    }
+
     fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
         if !self.is_valid() {
             return Err(invalid_literal("TIME", self));

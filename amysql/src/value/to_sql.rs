@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use super::binary::{self, BinaryResult, BinaryType};
 use super::escape::{hex_literal_into, quote_into};
 use super::format::FormatContext;
 use crate::error::{Error, Result};
@@ -25,6 +26,15 @@ use crate::error::{Error, Result};
 pub trait ToSql {
     /// Appends the literal for `self` to `out`, escaped for `ctx`.
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()>;
+
+    /// Appends `self` as a binary-protocol parameter (for MariaDB's bulk `executemany`)
+    /// and returns its wire type. The default, `Ok(None)`, means "no binary form": rows
+    /// holding such a value are sent as text instead, through `write_sql`.
+    #[doc(hidden)]
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        let _ = out;
+        Ok(None)
+    }
 
     /// `Some` when a slice of `Self` is a byte string (only `u8` says so); see the module
     /// docs. Not meant to be overridden by other types.
@@ -105,6 +115,13 @@ impl ToSql for f64 {
         write_float(ryu::Buffer::new().format_finite(*self), out);
         Ok(())
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        if !self.is_finite() {
+            return Err(non_finite(self));
+        }
+        binary::put_f64(*self, out)
+    }
 }
 
 impl ToSql for f32 {
@@ -117,24 +134,65 @@ impl ToSql for f32 {
         write_float(ryu::Buffer::new().format_finite(*self), out);
         Ok(())
     }
+
+    /// The double that the text form above denotes (`1.1f32` is sent as `1.1`, not as
+    /// `1.100000023841858`), so both paths store the same value.
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        if !self.is_finite() {
+            return Err(non_finite(self));
+        }
+        let shortest: f64 = ryu::Buffer::new().format_finite(*self).parse().unwrap_or(f64::from(*self));
+        binary::put_f64(shortest, out)
+    }
+}
+
+/// Integers wider than 64 bits travel as their digits when they do not fit.
+fn wide_int_binary(v: impl itoa::Integer + TryInto<i64> + TryInto<u64> + Copy, out: &mut Vec<u8>) -> BinaryResult {
+    if let Ok(small) = TryInto::<i64>::try_into(v) {
+        return binary::put_i64(small, out);
+    }
+    if let Ok(small) = TryInto::<u64>::try_into(v) {
+        return binary::put_u64(small, out);
+    }
+    binary::put_decimal(itoa::Buffer::new().format(v).as_bytes(), out)
 }
 
 macro_rules! int_to_sql {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $put:expr),*) => {$(
         impl ToSql for $t {
             fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
                 out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
                 Ok(())
             }
+
+            fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+                $put(*self, out)
+            }
         }
     )*};
 }
-int_to_sql!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
+int_to_sql!(
+    i8 => |v: i8, out| binary::put_i64(i64::from(v), out),
+    i16 => |v: i16, out| binary::put_i64(i64::from(v), out),
+    i32 => |v: i32, out| binary::put_i64(i64::from(v), out),
+    i64 => binary::put_i64,
+    isize => wide_int_binary,
+    i128 => wide_int_binary,
+    u16 => |v: u16, out| binary::put_u64(u64::from(v), out),
+    u32 => |v: u32, out| binary::put_u64(u64::from(v), out),
+    u64 => binary::put_u64,
+    usize => wide_int_binary,
+    u128 => wide_int_binary
+);
 
 impl ToSql for u8 {
     fn write_sql(&self, out: &mut Vec<u8>, _ctx: &FormatContext) -> Result<()> {
         out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
         Ok(())
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        binary::put_u64(u64::from(*self), out)
     }
 
     fn byte_slice(items: &[u8]) -> Option<&[u8]> {
@@ -147,11 +205,19 @@ impl ToSql for bool {
         out.push(if *self { b'1' } else { b'0' });
         Ok(())
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        binary::put_bool(*self, out)
+    }
 }
 
 impl ToSql for str {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         write_str(self, out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        binary::put_str(self.as_bytes(), out)
     }
 }
 
@@ -159,11 +225,19 @@ impl ToSql for String {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         write_str(self, out, ctx)
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        binary::put_str(self.as_bytes(), out)
+    }
 }
 
 impl ToSql for char {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         write_str(self.encode_utf8(&mut [0; 4]), out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        binary::put_str(self.encode_utf8(&mut [0; 4]).as_bytes(), out)
     }
 }
 
@@ -174,17 +248,33 @@ impl<T: ToSql> ToSql for [T] {
             None => write_list(self, out, ctx),
         }
     }
+
+    /// Bytes only: an IN list has no binary form.
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        match T::byte_slice(self) {
+            Some(bytes) => binary::put_bytes(bytes, out),
+            None => Ok(None),
+        }
+    }
 }
 
 impl<T: ToSql> ToSql for Vec<T> {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         self.as_slice().write_sql(out, ctx)
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        self.as_slice().write_binary(out)
+    }
 }
 
 impl<T: ToSql, const N: usize> ToSql for [T; N] {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         self.as_slice().write_sql(out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        self.as_slice().write_binary(out)
     }
 }
 
@@ -198,11 +288,22 @@ impl<T: ToSql> ToSql for Option<T> {
             }
         }
     }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        match self {
+            Some(v) => v.write_binary(out),
+            None => Ok(Some(BinaryType::NULL)),
+        }
+    }
 }
 
 impl<B: ToSql + ToOwned + ?Sized> ToSql for Cow<'_, B> {
     fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         (**self).write_sql(out, ctx)
+    }
+
+    fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        (**self).write_binary(out)
     }
 }
 
@@ -211,6 +312,10 @@ macro_rules! deref_to_sql {
         impl<T: ToSql + ?Sized> ToSql for $ty {
             fn write_sql(&self, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
                 (**self).write_sql(out, ctx)
+            }
+
+            fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+                (**self).write_binary(out)
             }
         }
     )*};
