@@ -31,6 +31,9 @@ impl FromSql for Decimal {
     /// not silently rounded. Exponent forms (DOUBLE columns) are accepted.
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
         let raw = non_null(raw)?;
+        if let Some(d) = parse_short_decimal(raw) {
+            return Ok(d);
+        }
         let text = utf8(raw)?;
         let parsed = if text.contains(['e', 'E']) {
             Decimal::from_scientific(text)
@@ -49,10 +52,72 @@ impl FromSql for Decimal {
     }
 }
 
+/// The server's usual DECIMAL text, `[-]digits[.digits]` with at most 18 digits, straight
+/// into a mantissa and scale (what `from_str_exact` also yields, without its generality).
+/// `None` sends anything else, and negative zero, to the general parser.
+fn parse_short_decimal(raw: &[u8]) -> Option<Decimal> {
+    let (negative, body) = match raw.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, raw),
+    };
+    if body.is_empty() || body.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale = None;
+    let mut digits = 0;
+    for (i, &c) in body.iter().enumerate() {
+        if c == b'.' {
+            if scale.is_some() || i == 0 || i + 1 == body.len() {
+                return None;
+            }
+            scale = Some((body.len() - i - 1) as u32);
+            continue;
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        digits += 1;
+        mantissa = mantissa * 10 + i64::from(d);
+    }
+    if digits > 18 || (negative && mantissa == 0) {
+        return None;
+    }
+    Decimal::try_new(if negative { -mantissa } else { mantissa }, scale.unwrap_or(0)).ok()
+}
+
 #[cfg(test)]
 mod padded_tests {
     use super::*;
     use crate::protocol::constants::column_type;
+
+    #[test]
+    fn short_fast_path_matches_the_general_parser() {
+        let col = Column::new("d", column_type::NEWDECIMAL, 12, 2);
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "12.50",
+            "-12.50",
+            "0.01",
+            "999999999999999999",
+            "-99999999.9999999999",
+            "100.00",
+            "1234567890.12",
+            "0.00000000000000001",
+        ] {
+            let fast = parse_short_decimal(text.as_bytes()).unwrap_or_else(|| panic!("{text}"));
+            let general = Decimal::from_str_exact(text).unwrap();
+            assert_eq!((fast, fast.scale(), fast.to_string()), (general, general.scale(), general.to_string()));
+            assert_eq!(Decimal::from_sql(Some(text.as_bytes()), &col).unwrap().to_string(), text);
+        }
+        for text in ["", "-", ".5", "5.", "1.2.3", "-0.00", "1e5", "+1", "1234567890123456789", "12a"] {
+            assert_eq!(parse_short_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(Decimal::from_sql(Some(b"-0.00"), &col).unwrap().to_string(), "0.00");
+    }
 
     #[test]
     fn padded_decimals_decode_and_scale_is_kept() {

@@ -135,6 +135,18 @@ pub(crate) fn parse_int(b: &[u8]) -> Option<ParsedInt> {
     if digits.is_empty() {
         return None;
     }
+    if digits.len() <= 19 {
+        // 19 digits never overflow a u64: no checked arithmetic on the common path.
+        let mut acc = 0u64;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            acc = acc * 10 + u64::from(d);
+        }
+        return Some(ParsedInt { negative, magnitude: Some(acc) });
+    }
     let mut acc: Option<u64> = Some(0);
     for &c in digits {
         let d = c.wrapping_sub(b'0');
