@@ -299,3 +299,32 @@ async fn derived_params_go_binary() {
     let got: Vec<(String, Option<i32>)> = cur.fetchall_as().await.unwrap();
     assert_eq!(got, [("ann".into(), Some(30)), ("bo".into(), None), ("cy".into(), Some(7))]);
 }
+
+#[tokio::test]
+async fn a_failing_command_stops_the_call() {
+    let mut c = conn().await;
+    let t = unique_name("bulk_stop");
+    c.query_drop(&format!("CREATE TABLE {t} (id INT PRIMARY KEY)")).await.unwrap();
+    let sql = format!("INSERT INTO {t} (id) VALUES (%s)");
+    let mut cur = c.cursor();
+    // 10 rows of 9 bytes per command: ids 0..10, 10..20, ... A duplicate in the second
+    // command fails it (and it alone: each command is one statement); the third, already
+    // encoded while the second ran, is never sent.
+    cur.set_max_stmt_length(100);
+    let ids: Vec<(i32,)> = (0..10).chain([5]).chain(11..30).map(|i| (i,)).collect();
+    let e = cur.executemany(&sql, &ids).await.unwrap_err();
+    assert_eq!(e.code(), Some(1062), "{e}");
+    cur.execute(&format!("SELECT COUNT(*), MAX(id) FROM {t}"), ()).await.unwrap();
+    assert_eq!(cur.fetchone_as::<(u64, Option<i32>)>().await.unwrap(), Some((10, Some(9))));
+    // A row too large for max_allowed_packet is refused before it is sent.
+    drop(cur);
+    let opts: amysql::ConnectOptions = server().url().parse().unwrap();
+    let mut small = amysql::connect(opts.max_allowed_packet(1024)).await.unwrap();
+    let t2 = unique_name("bulk_big");
+    small.query_drop(&format!("CREATE TABLE {t2} (v TEXT)")).await.unwrap();
+    let mut cur = small.cursor();
+    let e = cur.executemany(&format!("INSERT INTO {t2} (v) VALUES (%s)"), [("x".repeat(2000),)]).await.unwrap_err();
+    assert!(e.to_string().contains("max_allowed_packet"), "{e}");
+    cur.execute("SELECT 1", ()).await.unwrap();
+    assert!(!cur.connection().is_broken());
+}

@@ -7,9 +7,7 @@
 use super::result::{Expect, ResultState, Step};
 use super::Connection;
 use crate::error::{Error, Result};
-use crate::protocol::prepared::{
-    begin_bulk_execute, command, finish_bulk_execute, PrepareOk, MARIADB_CLIENT_STMT_BULK_OPERATIONS,
-};
+use crate::protocol::prepared::{command, PrepareOk, MARIADB_CLIENT_STMT_BULK_OPERATIONS};
 use crate::protocol::response::OkPacket;
 
 impl Connection {
@@ -38,52 +36,32 @@ impl Connection {
         Ok(ok)
     }
 
-    /// Sends one COM_STMT_BULK_EXECUTE for `statement_id` and reads its OK. `write`
-    /// appends the rows after the header (it gets the buffer and the packet start, for
-    /// `set_bulk_types`) and returns `false` when it has nothing to send; then nothing is
-    /// sent and the result is `None`. Only valid right after `prepare_statement` or an
-    /// earlier bulk execution, with nothing else in between.
-    pub(crate) async fn bulk_execute_with(
-        &mut self,
-        statement_id: u32,
-        param_count: usize,
-        write: impl FnOnce(&mut Vec<u8>, usize) -> Result<bool>,
-    ) -> Result<Option<OkPacket>> {
+    /// Sends one COM_STMT_BULK_EXECUTE, framed in `packet` by the caller, whose last
+    /// sequence id was `seq`. The bytes are swapped into the send buffer, not copied;
+    /// `packet` comes back as an empty buffer to encode the next command into. Only valid
+    /// right after `prepare_statement` or an earlier bulk execution whose response has
+    /// been read, with nothing else in between (it does not run `prepare_command`, which
+    /// would close the statement).
+    pub(crate) async fn send_bulk(&mut self, packet: &mut Vec<u8>, seq: u8) -> Result<()> {
         if let Some(reason) = &self.broken {
             return Err(Error::Broken(reason.clone()));
         }
         if !self.is_idle() || self.io.unflushed() > 0 {
             return Err(Error::Interface("bulk execution needs an idle connection".into()));
         }
-        let max = self.opts.max_allowed_packet;
-        let buf = self.io.write_buf();
-        let start = begin_bulk_execute(buf, statement_id, param_count);
-        match write(buf, start) {
-            Ok(true) => {}
-            Ok(false) => {
-                buf.truncate(start);
-                return Ok(None);
-            }
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        }
-        // Payload = everything after the 4-byte packet header.
-        let len = buf.len() - start - 4;
-        if len > max {
-            buf.truncate(start);
-            return Err(Error::Interface(format!(
-                "a bulk INSERT command of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
-            )));
-        }
-        self.io.seq = finish_bulk_execute(buf, start);
+        std::mem::swap(self.io.write_buf(), packet);
+        packet.clear();
+        self.io.seq = seq;
         self.state = ResultState::Awaiting(Expect::Ok);
         let r = self.io.flush().await;
-        r.map_err(|e| self.fail(e))?;
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Reads the response to `send_bulk`: the OK, or the server's error.
+    pub(crate) async fn read_bulk_result(&mut self) -> Result<OkPacket> {
         loop {
             match self.step(false).await? {
-                Step::Ok(ok) => return Ok(Some(ok)),
+                Step::Ok(ok) => return Ok(ok),
                 Step::Progress => continue,
                 _ => return Err(self.fail(Error::protocol("unexpected packet in a COM_STMT_BULK_EXECUTE response"))),
             }

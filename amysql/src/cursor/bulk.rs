@@ -12,7 +12,9 @@
 use super::executemany::InsertPlan;
 use crate::error::{Error, Result};
 use crate::protocol::constants::column_type;
-use crate::protocol::prepared::{set_bulk_types, INDICATOR_NONE, INDICATOR_NULL};
+use crate::protocol::prepared::{
+    begin_bulk_execute, finish_bulk_execute, set_bulk_types, INDICATOR_NONE, INDICATOR_NULL,
+};
 use crate::value::{BinaryType, Params, Piece};
 
 /// Where one parameter of the row tuple comes from.
@@ -147,6 +149,37 @@ impl<'p, 's, P: Params> BulkBatcher<'p, 's, P> {
             .collect();
         set_bulk_types(out, start, &types);
         Ok(count)
+    }
+
+    /// Encodes the next COM_STMT_BULK_EXECUTE for `statement_id` into `out` (cleared
+    /// first) as a framed packet. Returns the rows it holds (0: nothing to send, see
+    /// `write_next`) and the sequence id that follows it. A command larger than
+    /// `max_packet` (only possible for a single huge row) is an error and is not sent.
+    pub(super) fn encode_command<I>(
+        &mut self,
+        statement_id: u32,
+        rows: &mut I,
+        max_packet: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(usize, u8)>
+    where
+        I: Iterator<Item = P>,
+    {
+        out.clear();
+        let start = begin_bulk_execute(out, statement_id, self.plan.param_count());
+        let count = self.write_next(rows, out, start)?;
+        // Payload = after the 4-byte packet header.
+        let len = out.len() - start - 4;
+        if count == 0 || len > max_packet {
+            out.clear();
+            if count > 0 {
+                return Err(Error::Interface(format!(
+                    "a bulk INSERT command of {len} bytes exceeds max_allowed_packet ({max_packet} bytes); raise ConnectOptions::max_allowed_packet"
+                )));
+            }
+            return Ok((0, 0));
+        }
+        Ok((count, finish_bulk_execute(out, start)))
     }
 
     /// Appends one row (an indicator and a value per parameter). On anything but

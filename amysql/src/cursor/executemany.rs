@@ -287,34 +287,30 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         I: Iterator<Item = P>,
     {
         let bulk = BulkPlan::new(plan);
+        let prepared = self.core.conn.prepare_statement(&bulk.sql).await?;
+        if usize::from(prepared.params) != bulk.param_count() {
+            // A `?` of the caller's own in the SQL: let the text path run it.
+            tracing::debug!(sql = %bulk.sql, "bulk executemany: parameter count differs, using text");
+            return Ok(None);
+        }
+        let id = prepared.statement_id;
+        let max_packet = self.core.conn.options().max_allowed_packet;
         let mut batcher = BulkBatcher::new(&bulk, self.batch_limit());
-        let mut statement = None;
-        while !batcher.text_from_here && (batcher.carry.is_some() || rows.peek().is_some()) {
-            let id = match statement {
-                Some(id) => id,
-                None => {
-                    let prepared = self.core.conn.prepare_statement(&bulk.sql).await?;
-                    if usize::from(prepared.params) != bulk.param_count() {
-                        // A `?` of the caller's own in the SQL: let the text path run it.
-                        tracing::debug!(sql = %bulk.sql, "bulk executemany: parameter count differs, using text");
-                        break;
-                    }
-                    *statement.insert(prepared.statement_id)
-                }
-            };
+        let (mut sending, mut next) = (Vec::new(), Vec::new());
+        let (mut count, mut seq) = batcher.encode_command(id, rows, max_packet, &mut sending)?;
+        while count > 0 {
             self.core.begin_result();
-            let n = bulk.param_count();
-            let written = self
-                .core
-                .conn
-                .bulk_execute_with(id, n, |buf, start| Ok(batcher.write_next(rows, buf, start)? > 0))
-                .await?;
-            if let Some(ok) = written {
-                self.core.rowcount = i64::try_from(ok.affected_rows).unwrap_or(i64::MAX);
-                self.core.lastrowid = (ok.last_insert_id != 0).then_some(ok.last_insert_id);
-                self.core.warnings = ok.warnings;
-                *total = total.and_then(|t| t.checked_add(ok.affected_rows));
-            }
+            self.core.conn.send_bulk(&mut sending, seq).await?;
+            // Encode the following command while the server executes this one; its
+            // result (and error) still comes first.
+            let following = batcher.encode_command(id, rows, max_packet, &mut next);
+            let ok = self.core.conn.read_bulk_result().await?;
+            self.core.rowcount = i64::try_from(ok.affected_rows).unwrap_or(i64::MAX);
+            self.core.lastrowid = (ok.last_insert_id != 0).then_some(ok.last_insert_id);
+            self.core.warnings = ok.warnings;
+            *total = total.and_then(|t| t.checked_add(ok.affected_rows));
+            (count, seq) = following?;
+            std::mem::swap(&mut sending, &mut next);
         }
         Ok(batcher.carry.take())
     }

@@ -1,4 +1,6 @@
-//! `executemany`: an INSERT run for many rows becomes multi-row INSERT statements.
+//! `executemany`: an INSERT run for many rows is batched. On MariaDB the batches travel
+//! as one prepared statement with binary row arrays (COM_STMT_BULK_EXECUTE); elsewhere,
+//! or after `set_bulk(false)`, as the multi-row INSERT statements `mogrify_many` shows.
 
 fn url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
@@ -12,7 +14,8 @@ async fn main() -> Result<(), amysql::Error> {
     let mut cur = conn.cursor();
     let sql = "INSERT INTO people (id, name, score) VALUES (%s, %s, %s)";
     let batched = cur.mogrify_many(sql, &rows[..3])?;
-    println!("the first three rows are sent as: {}", batched[0]);
+    println!("as text, the first three rows would be: {}", batched[0]);
+    println!("bulk protocol: {}", cur.bulk() && cur.connection().is_mariadb());
     let n = cur.executemany(sql, rows).await?;
     println!("inserted {n} rows");
     cur.execute("SELECT COUNT(*), SUM(score) FROM people", ()).await?;
