@@ -140,8 +140,10 @@ async fn statement_timeout_mid_stream_is_an_error_and_the_connection_recovers() 
     assert!(cur.fetchone().await.unwrap().is_none());
     cur.execute("SELECT 1", ()).await.unwrap();
     assert_eq!(cur.fetchall_as::<(i64,)>().await.unwrap(), [(1,)]);
-    // The same through the streaming API.
-    cur.execute("SET STATEMENT max_statement_time=0.001 FOR SELECT seq, SLEEP(1) FROM seq_1_to_5", ()).await.unwrap();
+    // The same through the streaming API. The limit must outlast opening the SEQUENCE
+    // table (a 1 ms limit sometimes expired there, failing `execute` with 1939 instead),
+    // and the first row's SLEEP(1) is what exceeds it.
+    cur.execute("SET STATEMENT max_statement_time=0.1 FOR SELECT seq, SLEEP(1) FROM seq_1_to_5", ()).await.unwrap();
     let e = cur.stream().try_collect::<Vec<_>>().await.unwrap_err();
     assert_eq!(e.code(), Some(1969), "{e}");
     drop(cur);
