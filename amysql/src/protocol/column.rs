@@ -64,6 +64,12 @@ impl Column {
         }
     }
 
+    /// With this scale (`decimals`), for tests and synthesized results.
+    pub fn with_decimals(mut self, decimals: u8) -> Column {
+        self.decimals = decimals;
+        self
+    }
+
     /// Sets the table alias (tests and synthesized results).
     pub fn set_table(&mut self, table: impl Into<String>) {
         self.table = table.into();

@@ -2,6 +2,7 @@
 //! from byte slices. Nothing here touches a socket or an async runtime.
 
 pub mod auth;
+pub mod binary_row;
 pub mod buf;
 pub mod charset;
 pub mod column;

@@ -127,9 +127,31 @@ impl ToSql for TimeDelta {
     }
 }
 
+/// A TIME as a time of day, if it is one.
+fn naive_time(t: Time) -> std::result::Result<NaiveTime, DecodeError> {
+    let time = if t.negative {
+        None
+    } else {
+        NaiveTime::from_hms_micro_opt(t.hours, u32::from(t.minutes), u32::from(t.seconds), t.micros)
+    };
+    time.ok_or_else(|| DecodeError::new(format!("TIME {t} is not a time of day (00:00:00..24:00:00)")))
+}
+
+fn time_delta(t: Time) -> std::result::Result<TimeDelta, DecodeError> {
+    // At most 838h in microseconds: far below i64::MAX.
+    let micros = i64::try_from(t.total_micros()).map_err(|_| DecodeError::new("TIME out of range"))?;
+    Ok(TimeDelta::microseconds(if t.negative { -micros } else { micros }))
+}
+
+// The binary paths go through amysql's types, whose `from_binary` reads the binary layout
+// and whose errors name the value as the text protocol would ("invalid DATE ...").
 impl FromSql for NaiveDate {
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
         naive_date(parse_with(raw, "DATE", Date::parse)?)
+    }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        naive_date(Date::from_binary(raw, column)?)
     }
 }
 
@@ -138,11 +160,19 @@ impl FromSql for NaiveDateTime {
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
         naive_datetime(parse_with(raw, "DATETIME", DateTime::parse)?)
     }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        naive_datetime(DateTime::from_binary(raw, column)?)
+    }
 }
 
 impl FromSql for ChronoDateTime<Utc> {
     fn from_sql(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
         NaiveDateTime::from_sql(raw, column).map(|dt| dt.and_utc())
+    }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        NaiveDateTime::from_binary(raw, column).map(|dt| dt.and_utc())
     }
 }
 
@@ -150,22 +180,21 @@ impl FromSql for NaiveTime {
     /// Only a time of day: TIME values below zero or from 24:00:00 up are errors (decode
     /// those into `TimeDelta` or `amysql::Time`).
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
-        let t = parse_with(raw, "TIME", Time::parse)?;
-        let time = if t.negative {
-            None
-        } else {
-            NaiveTime::from_hms_micro_opt(t.hours, u32::from(t.minutes), u32::from(t.seconds), t.micros)
-        };
-        time.ok_or_else(|| DecodeError::new(format!("TIME {t} is not a time of day (00:00:00..24:00:00)")))
+        naive_time(parse_with(raw, "TIME", Time::parse)?)
+    }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        naive_time(Time::from_binary(raw, column)?)
     }
 }
 
 impl FromSql for TimeDelta {
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
-        let t = parse_with(raw, "TIME", Time::parse)?;
-        // At most 838h in microseconds: far below i64::MAX.
-        let micros = i64::try_from(t.total_micros()).map_err(|_| DecodeError::new("TIME out of range"))?;
-        Ok(TimeDelta::microseconds(if t.negative { -micros } else { micros }))
+        time_delta(parse_with(raw, "TIME", Time::parse)?)
+    }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        time_delta(Time::from_binary(raw, column)?)
     }
 }
 

@@ -79,9 +79,13 @@ fn parse_short_decimal(raw: &[u8]) -> Option<Decimal> {
             return None;
         }
         digits += 1;
+        if digits > 18 {
+            // 19 digits can overflow the i64 mantissa.
+            return None;
+        }
         mantissa = mantissa * 10 + i64::from(d);
     }
-    if digits > 18 || (negative && mantissa == 0) {
+    if negative && mantissa == 0 {
         return None;
     }
     Decimal::try_new(if negative { -mantissa } else { mantissa }, scale.unwrap_or(0)).ok()
@@ -113,7 +117,9 @@ mod padded_tests {
             assert_eq!((fast, fast.scale(), fast.to_string()), (general, general.scale(), general.to_string()));
             assert_eq!(Decimal::from_sql(Some(text.as_bytes()), &col).unwrap().to_string(), text);
         }
-        for text in ["", "-", ".5", "5.", "1.2.3", "-0.00", "1e5", "+1", "1234567890123456789", "12a"] {
+        for text in
+            ["", "-", ".5", "5.", "1.2.3", "-0.00", "1e5", "+1", "1234567890123456789", "9999999999999999999", "12a"]
+        {
             assert_eq!(parse_short_decimal(text.as_bytes()), None, "{text}");
         }
         assert_eq!(Decimal::from_sql(Some(b"-0.00"), &col).unwrap().to_string(), "0.00");

@@ -185,6 +185,27 @@ impl FromSql for Value {
             },
         })
     }
+
+    /// The same variants as `from_sql`, read from the binary layout; the other column
+    /// types hold the text protocol's bytes, so `from_sql` decodes them.
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+        use column_type::*;
+        if raw.is_none() {
+            return Ok(Value::Null);
+        }
+        Ok(match column.column_type() {
+            TINY | SHORT | LONG | INT24 | LONGLONG if column.is_unsigned() => {
+                Value::UInt(u64::from_binary(raw, column)?)
+            }
+            TINY | SHORT | LONG | INT24 | LONGLONG | YEAR => Value::Int(i64::from_binary(raw, column)?),
+            FLOAT => Value::Float(f32::from_binary(raw, column)?),
+            DOUBLE => Value::Double(f64::from_binary(raw, column)?),
+            DATE | NEWDATE => Value::Date(Date::from_binary(raw, column)?),
+            DATETIME | DATETIME2 | TIMESTAMP | TIMESTAMP2 => Value::DateTime(DateTime::from_binary(raw, column)?),
+            TIME | TIME2 => Value::Time(Time::from_binary(raw, column)?),
+            _ => return Value::from_sql(raw, column),
+        })
+    }
 }
 
 macro_rules! value_from {

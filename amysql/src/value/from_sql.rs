@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::from_binary::{binary_f32, binary_f64, binary_int, is_binary_zero_date, via_text};
 use crate::error::Error;
 use crate::protocol::column::Column;
 use crate::protocol::constants::column_type;
@@ -23,6 +24,14 @@ use crate::protocol::constants::column_type;
 pub trait FromSql: Sized {
     /// `raw` is the cell's bytes, `None` for SQL NULL.
     fn from_sql(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError>;
+
+    /// Decodes a binary-protocol cell (see protocol::binary_row for what `raw` holds per column type).
+    /// The default renders the cell as the text protocol would and calls `from_sql`, so every
+    /// FromSql type works on prepared statements; built-in types override it to skip the text.
+    #[doc(hidden)]
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+        via_text(raw, column)
+    }
 }
 
 /// Why a cell could not be decoded: a short reason, such as "value 300 out of range".
@@ -75,7 +84,7 @@ pub fn decode_column<T: FromSql>(raw: Option<&[u8]>, column: &Column, index: usi
 }
 
 #[cold]
-fn decode_failed(e: DecodeError, column: &Column, index: usize, rust_type: &str) -> Error {
+pub(crate) fn decode_failed(e: DecodeError, column: &Column, index: usize, rust_type: &str) -> Error {
     Error::Decode(format!(
         "column {index} `{}` ({}) into {}: {}",
         column.name(),
@@ -120,8 +129,8 @@ pub(crate) fn non_null(raw: Option<&[u8]>) -> Result<&[u8], DecodeError> {
 /// An integer's sign and magnitude as read from text; `None` magnitude = beyond u64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ParsedInt {
-    negative: bool,
-    magnitude: Option<u64>,
+    pub(crate) negative: bool,
+    pub(crate) magnitude: Option<u64>,
 }
 
 /// Parses `[+-]?[0-9]+` from bytes. One pass with checked arithmetic; no allocation and
@@ -188,55 +197,77 @@ fn out_of_range(p: ParsedInt, raw: &[u8]) -> DecodeError {
     }
 }
 
-macro_rules! signed_from_sql {
-    ($($t:ty),*) => {$(
-        impl FromSql for $t {
-            fn from_sql(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
-                let raw = non_null(raw)?;
-                let p = parse_int_cell(raw, column)?;
-                let wide = match (p.negative, p.magnitude) {
-                    (true, Some(m)) => 0i64.checked_sub_unsigned(m),
-                    (false, Some(m)) => i64::try_from(m).ok(),
-                    (_, None) => None,
-                };
-                wide.and_then(|v| <$t>::try_from(v).ok()).ok_or_else(|| out_of_range(p, raw))
-            }
-        }
-    )*};
+fn signed_in_range<T: TryFrom<i64>>(p: ParsedInt, raw: &[u8]) -> Result<T, DecodeError> {
+    let wide = match (p.negative, p.magnitude) {
+        (true, Some(m)) => 0i64.checked_sub_unsigned(m),
+        (false, Some(m)) => i64::try_from(m).ok(),
+        (_, None) => None,
+    };
+    wide.and_then(|v| T::try_from(v).ok()).ok_or_else(|| out_of_range(p, raw))
 }
-signed_from_sql!(i8, i16, i32, i64, isize);
 
-macro_rules! unsigned_from_sql {
-    ($($t:ty),*) => {$(
+fn unsigned_in_range<T: TryFrom<u64>>(p: ParsedInt, raw: &[u8]) -> Result<T, DecodeError> {
+    let wide = match (p.negative, p.magnitude) {
+        (true, Some(0)) | (false, Some(_)) => p.magnitude,
+        _ => None,
+    };
+    wide.and_then(|v| T::try_from(v).ok()).ok_or_else(|| out_of_range(p, raw))
+}
+
+/// Integers read integer cells directly; DECIMAL, string and BIT cells hold the text
+/// protocol's bytes and go through `from_sql` (via `via_text`), as do FLOAT/DOUBLE and
+/// temporal cells, rendered.
+macro_rules! int_from_sql {
+    ($in_range:ident: $($t:ty),*) => {$(
         impl FromSql for $t {
             fn from_sql(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
                 let raw = non_null(raw)?;
-                let p = parse_int_cell(raw, column)?;
-                let wide = match (p.negative, p.magnitude) {
-                    (true, Some(0)) | (false, Some(_)) => p.magnitude,
-                    _ => None,
-                };
-                wide.and_then(|v| <$t>::try_from(v).ok()).ok_or_else(|| out_of_range(p, raw))
+                $in_range(parse_int_cell(raw, column)?, raw)
+            }
+
+            fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+                if let Some(b) = raw {
+                    if let Some(v) = binary_int(b, column) {
+                        return $in_range(v?.parsed(), b);
+                    }
+                }
+                via_text(raw, column)
             }
         }
     )*};
 }
-unsigned_from_sql!(u8, u16, u32, u64, usize);
+int_from_sql!(signed_in_range: i8, i16, i32, i64, isize);
+int_from_sql!(unsigned_in_range: u8, u16, u32, u64, usize);
 
 impl FromSql for bool {
     fn from_sql(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
         match u64::from_sql(raw, column) {
             Ok(0) => Ok(false),
             Ok(1) => Ok(true),
-            Ok(v) => Err(DecodeError::new(format!("value {v} is not a boolean (0 or 1)"))),
+            Ok(v) => Err(not_a_bool(v)),
             Err(e) if raw.is_none() => Err(e),
             Err(_) => Err(DecodeError::invalid("boolean", raw.unwrap_or_default())),
         }
     }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+        match u64::from_binary(raw, column) {
+            Ok(0) => Ok(false),
+            Ok(1) => Ok(true),
+            Ok(v) => Err(not_a_bool(v)),
+            // The error shows the value as text, as over COM_QUERY.
+            Err(_) => via_text(raw, column),
+        }
+    }
 }
 
+fn not_a_bool(v: u64) -> DecodeError {
+    DecodeError::new(format!("value {v} is not a boolean (0 or 1)"))
+}
+
+/// Floats read FLOAT, DOUBLE and integer cells directly (see `binary_f64`).
 macro_rules! float_from_sql {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $binary:ident),*) => {$(
         impl FromSql for $t {
             fn from_sql(raw: Option<&[u8]>, _column: &Column) -> Result<Self, DecodeError> {
                 let raw = non_null(raw)?;
@@ -245,10 +276,17 @@ macro_rules! float_from_sql {
                     .and_then(|s| s.parse::<$t>().ok())
                     .ok_or_else(|| DecodeError::invalid("number", raw))
             }
+
+            fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+                match raw.and_then(|b| $binary(b, column)) {
+                    Some(v) => v,
+                    None => via_text(raw, column),
+                }
+            }
         }
     )*};
 }
-float_from_sql!(f32, f64);
+float_from_sql!(f32 => binary_f32, f64 => binary_f64);
 
 /// Borrows a cell as `&str`, reporting where invalid UTF-8 starts.
 pub(crate) fn utf8(raw: &[u8]) -> Result<&str, DecodeError> {
@@ -273,6 +311,13 @@ impl<T: FromSql> FromSql for Option<T> {
         match raw {
             None => Ok(None),
             Some(_) => T::from_sql(raw, column).map(Some),
+        }
+    }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+        match raw {
+            None => Ok(None),
+            Some(_) => T::from_binary(raw, column).map(Some),
         }
     }
 }
@@ -302,9 +347,17 @@ impl<T: FromSql> FromSql for ZeroDateAsNone<T> {
             Some(_) => T::from_sql(raw, column).map(|v| ZeroDateAsNone(Some(v))),
         }
     }
+
+    fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
+        match raw {
+            None => Ok(ZeroDateAsNone(None)),
+            Some(b) if is_binary_zero_date(b, column) => Ok(ZeroDateAsNone(None)),
+            Some(_) => T::from_binary(raw, column).map(|v| ZeroDateAsNone(Some(v))),
+        }
+    }
 }
 
-fn is_zero_date(b: &[u8]) -> bool {
+pub(crate) fn is_zero_date(b: &[u8]) -> bool {
     match b.strip_prefix(b"0000-00-00") {
         Some(rest) => {
             let time = rest.strip_prefix(b" ").unwrap_or(rest);

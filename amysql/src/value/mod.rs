@@ -7,13 +7,15 @@
 //! * `ToSql` writes a value's literal straight into the query buffer;
 //! * `Params` is a whole parameter set (tuples, `params!`, slices, maps);
 //! * `format_query` / `SqlTemplate` substitute `%s` and `%(name)s` placeholders;
-//! * `FromSql` decodes a cell's bytes straight into a Rust type;
+//! * `FromSql` decodes a cell's bytes straight into a Rust type (`from_binary` does the
+//!   same for prepared-statement results, whose cells are binary);
 //! * `Value` is the dynamically typed cell for untyped rows.
 
 mod binary;
 mod dynamic;
 mod escape;
 mod format;
+mod from_binary;
 mod from_sql;
 mod json;
 mod params;
@@ -32,6 +34,7 @@ pub use binary::{BinaryResult, BinaryType};
 pub use dynamic::Value;
 pub use escape::{escape_string, escape_string_into};
 pub use format::{format_query, FormatContext, Piece, SqlTemplate};
+pub use from_binary::decode_binary_column;
 pub(crate) use from_sql::short_type_name;
 pub use from_sql::{decode_column, DecodeError, FromSql, ZeroDateAsNone};
 pub use json::Json;

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use super::format::FormatContext;
+use super::from_binary::{binary_date, binary_datetime, binary_time, direct_or_text};
 use super::from_sql::{non_null, DecodeError, FromSql};
 use super::to_sql::ToSql;
 use crate::error::{Error, Result};
@@ -305,7 +306,7 @@ fn display_via(f: &mut fmt::Formatter<'_>, literal: Result<Vec<u8>>, fallback: &
 }
 
 macro_rules! temporal_traits {
-    ($($t:ident => $what:literal),*) => {$(
+    ($($t:ident => $what:literal, $binary:ident),*) => {$(
         impl fmt::Display for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut out = Vec::with_capacity(28);
@@ -319,10 +320,15 @@ macro_rules! temporal_traits {
                 let raw = non_null(raw)?;
                 $t::parse(raw).ok_or_else(|| DecodeError::invalid($what, raw))
             }
+
+            /// Straight from the binary layout; other cells decode as their text would.
+            fn from_binary(raw: Option<&[u8]>, column: &Column) -> std::result::Result<Self, DecodeError> {
+                direct_or_text(raw, column, $binary)
+            }
         }
     )*};
 }
-temporal_traits!(Date => "DATE", DateTime => "DATETIME", Time => "TIME");
+temporal_traits!(Date => "DATE", binary_date, DateTime => "DATETIME", binary_datetime, Time => "TIME", binary_time);
 
 #[cfg(test)]
 mod tests {
