@@ -9,15 +9,18 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::protocol::binary_row::parse_binary_row;
 use crate::protocol::column::Column;
 use crate::protocol::text_row::{parse_text_row, CellRange};
-use crate::value::{decode_column, FromSql, Value};
+use crate::value::{decode_binary_column, decode_column, FromSql, Value};
 
 /// The columns of one result set, shared by its rows. Name lookups are computed once per
 /// result set, not per row.
 pub struct ColumnSet {
     columns: Vec<Column>,
     dict_keys: OnceLock<Vec<String>>,
+    /// Rows come in the binary protocol (a prepared statement's result).
+    binary: bool,
 }
 
 impl fmt::Debug for ColumnSet {
@@ -29,7 +32,27 @@ impl fmt::Debug for ColumnSet {
 impl ColumnSet {
     /// Wraps column definitions (also used by tests and synthesized results).
     pub fn new(columns: Vec<Column>) -> Self {
-        ColumnSet { columns, dict_keys: OnceLock::new() }
+        ColumnSet { columns, dict_keys: OnceLock::new(), binary: false }
+    }
+
+    /// Columns of a prepared statement's result, whose rows are binary.
+    pub(crate) fn binary(columns: Vec<Column>) -> Self {
+        ColumnSet { columns, dict_keys: OnceLock::new(), binary: true }
+    }
+
+    /// True when rows of this result use the binary protocol (see
+    /// `ConnectOptions::stmt_cache_size`); `RowRef::raw` then holds binary values.
+    pub fn is_binary(&self) -> bool {
+        self.binary
+    }
+
+    /// Splits a row packet of this result into cells.
+    pub(crate) fn parse_row(&self, packet: &[u8], cells: &mut Vec<CellRange>) -> Result<()> {
+        if self.binary {
+            parse_binary_row(packet, &self.columns, cells)
+        } else {
+            parse_text_row(packet, self.columns.len(), cells)
+        }
     }
 
     /// Number of columns.
@@ -128,7 +151,8 @@ impl<'a> RowRef<'a> {
         self.cells.is_empty()
     }
 
-    /// The text-protocol bytes of cell `i` (`None` for NULL or out of range).
+    /// The bytes of cell `i` (`None` for NULL or out of range): text-protocol text, or
+    /// for a prepared statement's result (`ColumnSet::is_binary`) the binary value.
     #[inline]
     pub fn raw(&self, i: usize) -> Option<&'a [u8]> {
         self.cells.get(i).and_then(|c| c.slice(self.packet))
@@ -138,7 +162,11 @@ impl<'a> RowRef<'a> {
     #[inline]
     pub fn decode<T: FromSql>(&self, i: usize) -> Result<T> {
         let column = self.columns.columns.get(i).ok_or_else(|| no_such_column(i, self.columns))?;
-        decode_column(self.raw(i), column, i)
+        if self.columns.binary {
+            decode_binary_column(self.raw(i), column, i)
+        } else {
+            decode_column(self.raw(i), column, i)
+        }
     }
 
     /// Decodes a cell by position or name.
@@ -160,7 +188,7 @@ pub struct Row {
 impl Row {
     /// Builds a row from its packet; the packet is validated against the column count.
     pub(crate) fn from_packet(columns: Arc<ColumnSet>, packet: Bytes, scratch: &mut Vec<CellRange>) -> Result<Row> {
-        parse_text_row(&packet, columns.len(), scratch)?;
+        columns.parse_row(&packet, scratch)?;
         Ok(Row { columns, packet, cells: scratch.as_slice().into(), values: OnceLock::new() })
     }
 

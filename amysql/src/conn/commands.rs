@@ -124,6 +124,8 @@ impl Connection {
     /// COM_RESET_CONNECTION: clears session state (variables, temporary tables, open
     /// transaction) without re-authenticating, then re-applies the session options.
     pub async fn reset(&mut self) -> Result<()> {
+        // The server drops this session's prepared statements.
+        self.stmt_cache.clear();
         self.simple(command::RESET_CONNECTION, &[]).await?;
         self.init_session().await
     }
@@ -144,6 +146,8 @@ impl Connection {
 
     /// COM_CHANGE_USER: re-authenticates as another user (session state is reset).
     pub async fn change_user(&mut self, user: &str, password: &str, db: Option<&str>) -> Result<()> {
+        // The server drops this session's prepared statements.
+        self.stmt_cache.clear();
         self.prepare_command().await?;
         let mut opts = (*self.opts).clone();
         opts.user = user.to_string();

@@ -173,6 +173,9 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         infile_error: None,
         pending_cleanup: Vec::new(),
         stale_statements: Vec::new(),
+        unclaimed_statement: None,
+        stmt_cache: Default::default(),
+        binary_rows: false,
         nonce: greeting.nonce.clone(),
         auth_plugin: plugin_name.clone(),
     };

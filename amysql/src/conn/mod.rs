@@ -8,6 +8,7 @@ mod connect;
 pub mod local_infile;
 mod prepared;
 pub(crate) mod result;
+mod stmt_cache;
 
 use std::fmt;
 use std::sync::Arc;
@@ -55,6 +56,13 @@ pub struct Connection {
     /// response, so closing costs no round trip). A statement lands here as soon as it
     /// is prepared, so an interrupted bulk `executemany` cannot leak it.
     pub(crate) stale_statements: Vec<u32>,
+    /// A statement prepared for the cache whose caller has not taken it yet (it was
+    /// interrupted if it is still here at the next command: then it is closed).
+    pub(crate) unclaimed_statement: Option<u32>,
+    /// Prepared statements of the typed layer (`ConnectOptions::stmt_cache_size`).
+    pub(crate) stmt_cache: stmt_cache::StmtCache,
+    /// The response being read comes from COM_STMT_EXECUTE: its rows are binary.
+    pub(crate) binary_rows: bool,
     /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
     pub(crate) nonce: Vec<u8>,
     pub(crate) auth_plugin: String,
@@ -182,6 +190,9 @@ impl Connection {
         if !self.is_idle() {
             self.drain().await?;
         }
+        if let Some(id) = self.unclaimed_statement.take() {
+            self.stale_statements.push(id);
+        }
         for id in self.stale_statements.drain(..) {
             // Goes out together with the command the caller is about to queue.
             com_stmt_close(self.io.write_buf(), id);
@@ -229,6 +240,7 @@ impl Connection {
         buf.extend_from_slice(arg);
         self.io.seq = finish_command(buf, start);
         self.state = ResultState::Awaiting(expect);
+        self.binary_rows = false;
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))
     }
@@ -264,6 +276,7 @@ impl Connection {
         }
         self.io.seq = finish_command(buf, start);
         self.state = ResultState::Awaiting(Expect::Query);
+        self.binary_rows = false;
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))
     }

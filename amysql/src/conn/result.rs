@@ -45,8 +45,9 @@ pub(crate) enum Expect {
     Ok,
     /// One raw packet (COM_STATISTICS).
     Raw,
-    /// COM_STMT_PREPARE: ERR, or a prepare-OK followed by definitions.
-    Prepare,
+    /// COM_STMT_PREPARE: ERR, or a prepare-OK followed by definitions. `keep`: the
+    /// statement goes to the cache (else it is closed before the next command).
+    Prepare { keep: bool },
 }
 
 /// One step's outcome.
@@ -122,8 +123,8 @@ impl Connection {
                         _ => Ok(Step::Raw(p)),
                     };
                 }
-                if expect == Expect::Prepare {
-                    return self.prepare_response(&p);
+                if let Expect::Prepare { keep } = expect {
+                    return self.prepare_response(&p, keep);
                 }
                 let response = match QueryResponse::decode(&p, self.caps) {
                     Ok(r) => r,
@@ -227,21 +228,26 @@ impl Connection {
     }
 
     /// The first packet of a COM_STMT_PREPARE response.
-    fn prepare_response(&mut self, p: &[u8]) -> Result<Step> {
+    fn prepare_response(&mut self, p: &[u8], keep: bool) -> Result<Step> {
         if p.first() == Some(&0xff) {
             self.state = ResultState::Idle;
             return Err(ErrPacket::decode(p, self.caps)?.into_error());
         }
         let ok = PrepareOk::decode(p)?;
-        // Closed before the next command whatever happens to the caller from here on.
-        self.stale_statements.push(ok.statement_id);
+        // Closed before the next command whatever happens to the caller from here on,
+        // unless a caller that keeps it claims it first.
+        if keep {
+            self.unclaimed_statement = Some(ok.statement_id);
+        } else {
+            self.stale_statements.push(ok.statement_id);
+        }
         let remaining = ok.packets_after(self.deprecate_eof());
         self.state = if remaining == 0 { ResultState::Idle } else { ResultState::PrepareDefs { remaining } };
         Ok(Step::Prepared(ok))
     }
 
     fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
-        let set = Arc::new(ColumnSet::new(columns));
+        let set = Arc::new(if self.binary_rows { ColumnSet::binary(columns) } else { ColumnSet::new(columns) });
         self.state = ResultState::Rows;
         Step::Columns(set)
     }

@@ -15,64 +15,12 @@ use crate::protocol::constants::column_type;
 use crate::protocol::prepared::{
     begin_bulk_execute, finish_bulk_execute, set_bulk_types, INDICATOR_NONE, INDICATOR_NULL,
 };
-use crate::value::{BinaryType, Params, Piece};
+use crate::value::prepared_sql::PreparedSql;
+use crate::value::{BinaryType, Params};
 
-/// Where one parameter of the row tuple comes from.
-#[derive(Debug, Clone, Copy)]
-enum Slot<'s> {
-    Positional(usize),
-    Named(&'s str),
-}
-
-/// The prepared form of an [`InsertPlan`].
-#[derive(Debug)]
-pub(super) struct BulkPlan<'s> {
-    /// `INSERT ... VALUES (?,?,?) ...`.
-    pub(super) sql: String,
-    slots: Vec<Slot<'s>>,
-    positional: usize,
-    distinct_names: usize,
-}
-
-impl<'s> BulkPlan<'s> {
-    pub(super) fn new(plan: &InsertPlan<'s>) -> BulkPlan<'s> {
-        let mut slots = Vec::new();
-        let mut positional = 0;
-        let mut names: Vec<&str> = Vec::new();
-        for piece in plan.values.pieces() {
-            match *piece {
-                Piece::Literal(_) => {}
-                Piece::Positional => {
-                    slots.push(Slot::Positional(positional));
-                    positional += 1;
-                }
-                Piece::Named(name) => {
-                    slots.push(Slot::Named(name));
-                    if !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-            }
-        }
-        // The tuple holds placeholders, commas and blanks only, so `(?,?,?)` is the same.
-        let marks = vec!["?"; slots.len()].join(",");
-        let sql = format!("{}({marks}){}", plan.prefix, plan.postfix);
-        BulkPlan { sql, slots, positional, distinct_names: names.len() }
-    }
-
-    pub(super) fn param_count(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// True when the parameter set can only be judged by the text formatter: wrong
-    /// arity, unused names, or positional values for named placeholders.
-    fn needs_text_check<P: Params>(&self, row: &P) -> bool {
-        if self.distinct_names > 0 {
-            row.positional_len().is_some() || row.named_len() > self.distinct_names
-        } else {
-            row.positional_len() != Some(self.positional)
-        }
-    }
+/// The prepared form of an [`InsertPlan`]: `INSERT ... VALUES (?, ?) ...`.
+pub(super) fn bulk_plan(plan: &InsertPlan<'_>) -> PreparedSql {
+    PreparedSql::wrap(&plan.prefix, &plan.values, &plan.postfix)
 }
 
 /// How encoding one row went.
@@ -85,8 +33,8 @@ enum Fit {
 }
 
 /// Fills bulk commands with rows; see the module docs.
-pub(super) struct BulkBatcher<'p, 's, P> {
-    plan: &'p BulkPlan<'s>,
+pub(super) struct BulkBatcher<'p, P> {
+    plan: &'p PreparedSql,
     limit: usize,
     /// A row taken from the iterator that did not fit the previous command.
     pub(super) carry: Option<P>,
@@ -96,8 +44,8 @@ pub(super) struct BulkBatcher<'p, 's, P> {
     row_types: Vec<Option<BinaryType>>,
 }
 
-impl<'p, 's, P: Params> BulkBatcher<'p, 's, P> {
-    pub(super) fn new(plan: &'p BulkPlan<'s>, limit: usize) -> Self {
+impl<'p, P: Params> BulkBatcher<'p, P> {
+    pub(super) fn new(plan: &'p PreparedSql, limit: usize) -> Self {
         let n = plan.param_count();
         BulkBatcher { plan, limit, carry: None, text_from_here: false, types: vec![None; n], row_types: vec![None; n] }
     }
@@ -190,7 +138,7 @@ impl<'p, 's, P: Params> BulkBatcher<'p, 's, P> {
                 "executemany: a row has no parameters, but the statement has placeholders".into(),
             ));
         }
-        if self.plan.needs_text_check(row) {
+        if !self.plan.accepts(row) {
             return Ok(Fit::NoBinary);
         }
         let start = out.len();
@@ -202,13 +150,10 @@ impl<'p, 's, P: Params> BulkBatcher<'p, 's, P> {
     }
 
     fn encode_values(&mut self, row: &P, out: &mut Vec<u8>) -> Result<Fit> {
-        for (i, slot) in self.plan.slots.iter().enumerate() {
+        for i in 0..self.plan.param_count() {
             let indicator = out.len();
             out.push(INDICATOR_NONE);
-            let written = match *slot {
-                Slot::Positional(k) => row.write_positional_binary(k, out)?,
-                Slot::Named(name) => row.write_named_binary(name, out)?,
-            };
+            let written = self.plan.write_param(i, row, out)?;
             let Some(t) = written else { return Ok(Fit::NoBinary) };
             if t.is_null() {
                 out[indicator] = INDICATOR_NULL;
@@ -229,12 +174,12 @@ mod tests {
     use super::*;
     use crate::value::Value;
 
-    fn plan(sql: &str) -> BulkPlan<'_> {
-        BulkPlan::new(&InsertPlan::parse(sql).unwrap())
+    fn plan(sql: &str) -> PreparedSql {
+        bulk_plan(&InsertPlan::parse(sql).unwrap())
     }
 
     /// Runs the batcher to the end; returns each command's (types, rows payload, count).
-    fn commands<P: Params>(plan: &BulkPlan<'_>, limit: usize, rows: Vec<P>) -> (Vec<(Vec<u8>, usize)>, Option<P>) {
+    fn commands<P: Params>(plan: &PreparedSql, limit: usize, rows: Vec<P>) -> (Vec<(Vec<u8>, usize)>, Option<P>) {
         let mut b = BulkBatcher::new(plan, limit);
         let mut it = rows.into_iter();
         let mut out = Vec::new();
@@ -253,10 +198,10 @@ mod tests {
     #[test]
     fn statement_text() {
         let p = plan("INSERT INTO t (a, b) VALUES (%s, %s) ON DUPLICATE KEY UPDATE b = VALUES(b)");
-        assert_eq!(p.sql, "INSERT INTO t (a, b) VALUES (?,?) ON DUPLICATE KEY UPDATE b = VALUES(b)");
+        assert_eq!(p.sql, "INSERT INTO t (a, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = VALUES(b)");
         let p = plan("insert into t values (%(a)s,%(b)s,%(a)s);");
         assert_eq!(p.sql, "insert into t values (?,?,?)");
-        assert_eq!((p.param_count(), p.distinct_names), (3, 2));
+        assert_eq!(p.param_count(), 3);
         let p = plan("INSERT INTO `100%%` VALUES (%s)");
         assert_eq!(p.sql, "INSERT INTO `100%` VALUES (?)");
     }

@@ -12,7 +12,7 @@
 
 use std::iter::Peekable;
 
-use super::bulk::{BulkBatcher, BulkPlan};
+use super::bulk::{bulk_plan, BulkBatcher};
 use super::generic::GenericCursor;
 use super::kind::{Buffering, CursorRow};
 use crate::error::{Error, Result};
@@ -286,7 +286,7 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         P: Params,
         I: Iterator<Item = P>,
     {
-        let bulk = BulkPlan::new(plan);
+        let bulk = bulk_plan(plan);
         let prepared = self.core.conn.prepare_statement(&bulk.sql).await?;
         if usize::from(prepared.params) != bulk.param_count() {
             // A `?` of the caller's own in the SQL: let the text path run it.

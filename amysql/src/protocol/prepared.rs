@@ -12,6 +12,7 @@ use crate::value::BinaryType;
 
 pub mod command {
     pub const STMT_PREPARE: u8 = 0x16;
+    pub const STMT_EXECUTE: u8 = 0x17;
     pub const STMT_CLOSE: u8 = 0x19;
     /// MariaDB 10.2+.
     pub const STMT_BULK_EXECUTE: u8 = 0xfa;
@@ -101,6 +102,39 @@ pub fn finish_bulk_execute(out: &mut Vec<u8>, start: usize) -> u8 {
     finish_command(out, start)
 }
 
+/// Offset, from the packet start, of COM_STMT_EXECUTE's NULL bitmap: 4-byte header,
+/// command, statement id (4), flags (1), iteration count (4).
+const EXECUTE_BITMAP_OFFSET: usize = 4 + 1 + 4 + 1 + 4;
+
+/// Starts a COM_STMT_EXECUTE (no cursor, one iteration) for `param_count` parameters.
+/// With parameters, a zeroed NULL bitmap, the new-params-bound flag and a zeroed type
+/// table follow; the caller appends the values and fills both in with
+/// [`set_execute_param`]. Returns the packet start for [`finish_command`].
+pub fn begin_execute(out: &mut Vec<u8>, statement_id: u32, param_count: usize) -> usize {
+    let start = begin_command(out, command::STMT_EXECUTE);
+    out.extend_from_slice(&statement_id.to_le_bytes());
+    out.push(0); // CURSOR_TYPE_NO_CURSOR
+    out.extend_from_slice(&1u32.to_le_bytes());
+    if param_count > 0 {
+        out.resize(out.len() + param_count.div_ceil(8), 0);
+        out.push(1); // types follow
+        out.resize(out.len() + 2 * param_count, 0);
+    }
+    start
+}
+
+/// Records parameter `index`'s type in an execute begun at `start`; a NULL also sets
+/// its bit in the NULL bitmap (and has no value bytes).
+pub fn set_execute_param(out: &mut [u8], start: usize, param_count: usize, index: usize, t: BinaryType) {
+    let bitmap = start + EXECUTE_BITMAP_OFFSET;
+    if t.is_null() {
+        out[bitmap + index / 8] |= 1 << (index % 8);
+    }
+    let types = bitmap + param_count.div_ceil(8) + 1;
+    out[types + 2 * index] = t.code;
+    out[types + 2 * index + 1] = t.flag_byte();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +170,25 @@ mod tests {
         out.clear();
         com_stmt_close(&mut out, 0x0102_0304);
         assert_eq!(out, b"\x05\x00\x00\x00\x19\x04\x03\x02\x01");
+    }
+
+    #[test]
+    fn execute_layout() {
+        let mut out = Vec::new();
+        let start = begin_execute(&mut out, 7, 0);
+        finish_command(&mut out, start);
+        assert_eq!(out, [10, 0, 0, 0, 0x17, 7, 0, 0, 0, 0, 1, 0, 0, 0]);
+        // Two parameters: 5 and NULL.
+        out.clear();
+        let start = begin_execute(&mut out, 7, 2);
+        out.extend_from_slice(&5i64.to_le_bytes());
+        set_execute_param(&mut out, start, 2, 0, BinaryType { code: column_type::LONGLONG, unsigned: false });
+        set_execute_param(&mut out, start, 2, 1, BinaryType::NULL);
+        finish_command(&mut out, start);
+        let mut expected = vec![24, 0, 0, 0, 0x17, 7, 0, 0, 0, 0, 1, 0, 0, 0];
+        expected.extend_from_slice(&[0b10, 1, 8, 0, 6, 0]);
+        expected.extend_from_slice(&5i64.to_le_bytes());
+        assert_eq!(out, expected);
     }
 
     #[test]

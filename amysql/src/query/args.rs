@@ -7,20 +7,36 @@
 //! only known at run time pass any `Params` (a `Vec<Value>`, a map) to `query_with`.
 
 use crate::error::{Error, Result};
-use crate::value::{format_query, FormatContext, Params, ToSql};
+use crate::value::{format_query, BinaryResult, FormatContext, Params, ToSql};
 
 /// What a query builder holds besides its SQL: anything that can write the final query
 /// text. Implemented for every [`Params`] (formatted by the runtime scanner) and for the
 /// pre-split writers that the `query!` macros generate.
 pub trait QueryArgs {
+    /// The parameter set behind the prepared-statement path.
+    #[doc(hidden)]
+    type Binary: Params + Sync + ?Sized;
+
     /// Appends the query with its parameters substituted to `out`.
     fn write_query(&self, sql: &str, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>;
+
+    /// The parameters, when they can run as a prepared statement
+    /// (`ConnectOptions::stmt_cache_size`); `None` sends text.
+    #[doc(hidden)]
+    fn binary_params(&self) -> Option<&Self::Binary>;
 }
 
-impl<P: Params> QueryArgs for P {
+impl<P: Params + Sync> QueryArgs for P {
+    type Binary = P;
+
     #[inline]
     fn write_query(&self, sql: &str, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
         format_query(sql, self, ctx, out)
+    }
+
+    #[inline]
+    fn binary_params(&self) -> Option<&P> {
+        Some(self)
     }
 }
 
@@ -34,6 +50,13 @@ impl<F> QueryArgs for MacroArgs<F>
 where
     F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
 {
+    /// The macros' writers produce text only.
+    type Binary = ();
+
+    fn binary_params(&self) -> Option<&()> {
+        None
+    }
+
     #[inline]
     fn write_query(&self, _sql: &str, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
@@ -103,6 +126,17 @@ impl<Prev: PositionalArgs, V: ToSql> Params for Bind<Prev, V> {
             Err(Error::Interface(format!("no positional parameter #{}", index + 1)))
         }
     }
+
+    #[inline]
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        if index == Prev::COUNT {
+            self.value.write_binary(out)
+        } else if index < Prev::COUNT {
+            self.prev.write_positional_binary(index, out)
+        } else {
+            Ok(None)
+        }
+    }
 }
 
 /// Named parameters `Prev` plus one more `name => value`.
@@ -143,6 +177,15 @@ impl<Prev: NamedArgs, V: ToSql> Params for BindNamed<'_, Prev, V> {
         let mut keys = self.prev.named_keys();
         keys.push(self.name);
         keys
+    }
+
+    #[inline]
+    fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+        if name == self.name {
+            self.value.write_binary(out)
+        } else {
+            self.prev.write_named_binary(name, out)
+        }
     }
 }
 

@@ -17,12 +17,17 @@ use crate::conn::commands::QueryResult;
 use crate::conn::result::ResultHead;
 use crate::conn::Connection;
 use crate::error::{Error, Result};
-use crate::protocol::text_row::{parse_text_row, CellRange};
+use crate::protocol::text_row::CellRange;
 use crate::row::{ColumnSet, FromRow, Row, RowRef};
 use crate::value::FromSql;
 
 /// Sends the query, formatting it straight into the connection's send buffer.
 pub(crate) async fn send<A: QueryArgs + ?Sized>(conn: &mut Connection, sql: &str, args: &A) -> Result<()> {
+    if let Some(params) = args.binary_params() {
+        if conn.send_prepared(sql, params).await? {
+            return Ok(());
+        }
+    }
     let ctx = conn.format_context();
     conn.send_query_with(|buf| args.write_query(sql, &ctx, buf)).await
 }
@@ -95,15 +100,12 @@ impl<T: FromRow> Decoder for Typed<T> {
         packet: &[u8],
         cells: &mut Vec<CellRange>,
     ) -> Option<Result<T>> {
-        Some(
-            parse_text_row(packet, columns.len(), cells)
-                .and_then(|()| T::from_row(mapping, &RowRef::new(columns, packet, cells))),
-        )
+        Some(columns.parse_row(packet, cells).and_then(|()| T::from_row(mapping, &RowRef::new(columns, packet, cells))))
     }
 
     #[inline]
     fn decode(mapping: &T::Mapping, columns: &Arc<ColumnSet>, packet: Bytes, cells: &mut Vec<CellRange>) -> Result<T> {
-        parse_text_row(&packet, columns.len(), cells)?;
+        columns.parse_row(&packet, cells)?;
         T::from_row(mapping, &RowRef::new(columns, &packet, cells))
     }
 }
@@ -122,12 +124,12 @@ impl<T: FromSql> Decoder for Scalar<T> {
 
     #[inline]
     fn decode_in_place(_: &(), columns: &ColumnSet, packet: &[u8], cells: &mut Vec<CellRange>) -> Option<Result<T>> {
-        Some(parse_text_row(packet, columns.len(), cells).and_then(|()| RowRef::new(columns, packet, cells).decode(0)))
+        Some(columns.parse_row(packet, cells).and_then(|()| RowRef::new(columns, packet, cells).decode(0)))
     }
 
     #[inline]
     fn decode(_: &(), columns: &Arc<ColumnSet>, packet: Bytes, cells: &mut Vec<CellRange>) -> Result<T> {
-        parse_text_row(&packet, columns.len(), cells)?;
+        columns.parse_row(&packet, cells)?;
         RowRef::new(columns, &packet, cells).decode(0)
     }
 }

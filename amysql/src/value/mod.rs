@@ -19,6 +19,7 @@ mod from_binary;
 mod from_sql;
 mod json;
 mod params;
+pub(crate) mod prepared_sql;
 mod time;
 mod to_sql;
 

@@ -1,8 +1,9 @@
 //! amysql through its two public styles: the typed layer (`query_as` with
 //! `#[derive(amysql::FromRow)]`, `%s` parameters formatted client-side, text
 //! protocol) and the aiomysql-style cursors (`cursor` / `ss_cursor`,
-//! `executemany`). The report's ratio column uses the first amysql variant
-//! listed for a scenario.
+//! `executemany`). Variants marked `prepared` set `stmt_cache_size(64)`: the
+//! same typed calls then run as cached prepared statements with binary rows.
+//! The report's ratio column uses the first amysql variant listed for a scenario.
 
 use amysql::{ConnectOptions, Connection, PoolOptions, SslMode};
 use futures_util::TryStreamExt;
@@ -14,22 +15,26 @@ use crate::target::Target;
 
 pub fn variants(sc: Scenario) -> &'static [&'static str] {
     match sc {
-        Scenario::Scan => &["query_as.fetch_all", "cursor.fetchall+Row::get"],
-        Scenario::Point => &["query_as.bind(%s).fetch_one"],
+        Scenario::Scan => &["query_as.fetch_all", "query_as.fetch_all(prepared)", "cursor.fetchall+Row::get"],
+        Scenario::Point => &["query_as.bind(%s).fetch_one", "query_as.bind(%s).fetch_one(prepared)"],
         Scenario::Insert => &["cursor.executemany(tx)"],
-        Scenario::Pool => &["query_as.fetch_one(&pool)"],
-        Scenario::Stream => &["query_as.fetch(stream)", "ss_cursor.stream_as"],
+        Scenario::Pool => &["query_as.fetch_one(&pool)", "query_as.fetch_one(&pool,prepared)"],
+        Scenario::Stream => &["query_as.fetch(stream)", "query_as.fetch(stream,prepared)", "ss_cursor.stream_as"],
     }
 }
 
 pub async fn run(sc: Scenario, variant: &str, t: &Target) -> BenchResult {
     match (sc, variant) {
-        (Scenario::Scan, "query_as.fetch_all") => scan_query_as(t).await,
+        (Scenario::Scan, "query_as.fetch_all") => scan_query_as(t, TEXT).await,
+        (Scenario::Scan, "query_as.fetch_all(prepared)") => scan_query_as(t, PREPARED).await,
         (Scenario::Scan, "cursor.fetchall+Row::get") => scan_cursor(t).await,
-        (Scenario::Point, "query_as.bind(%s).fetch_one") => point(t).await,
+        (Scenario::Point, "query_as.bind(%s).fetch_one") => point(t, TEXT).await,
+        (Scenario::Point, "query_as.bind(%s).fetch_one(prepared)") => point(t, PREPARED).await,
         (Scenario::Insert, "cursor.executemany(tx)") => insert(t).await,
-        (Scenario::Pool, "query_as.fetch_one(&pool)") => pool(t).await,
-        (Scenario::Stream, "query_as.fetch(stream)") => stream_query_as(t).await,
+        (Scenario::Pool, "query_as.fetch_one(&pool)") => pool(t, TEXT).await,
+        (Scenario::Pool, "query_as.fetch_one(&pool,prepared)") => pool(t, PREPARED).await,
+        (Scenario::Stream, "query_as.fetch(stream)") => stream_query_as(t, TEXT).await,
+        (Scenario::Stream, "query_as.fetch(stream,prepared)") => stream_query_as(t, PREPARED).await,
         (Scenario::Stream, "ss_cursor.stream_as") => stream_ss_cursor(t).await,
         _ => Err(unknown(sc, variant)),
     }
@@ -40,8 +45,13 @@ const POINT_SQL_PCT: &str = "SELECT id, s FROM bench_point WHERE id = %s";
 const INSERT_SQL_PCT: &str =
     "INSERT INTO bench_insert (a, b, s, d, ts, amount, note) VALUES (%s, %s, %s, %s, %s, %s, %s)";
 
-fn opts(t: &Target) -> ConnectOptions {
+/// `stmt_cache_size` of the text variants (off) and the prepared ones.
+const TEXT: usize = 0;
+const PREPARED: usize = 64;
+
+fn opts(t: &Target, stmt_cache: usize) -> ConnectOptions {
     let o = ConnectOptions::new()
+        .stmt_cache_size(stmt_cache)
         .host(t.host.clone())
         .port(t.port)
         .user(t.user.clone())
@@ -57,15 +67,19 @@ fn opts(t: &Target) -> ConnectOptions {
 }
 
 async fn connect(t: &Target) -> Result<Connection, BoxError> {
-    Ok(amysql::connect(opts(t)).await?)
+    connect_with(t, TEXT).await
+}
+
+async fn connect_with(t: &Target, stmt_cache: usize) -> Result<Connection, BoxError> {
+    Ok(amysql::connect(opts(t, stmt_cache)).await?)
 }
 
 fn digest_all(rows: &[ScanRow]) -> u64 {
     rows.iter().fold(0, |acc, r| combine(acc, r.digest()))
 }
 
-async fn scan_query_as(t: &Target) -> BenchResult {
-    let mut conn = connect(t).await?;
+async fn scan_query_as(t: &Target, stmt_cache: usize) -> BenchResult {
+    let mut conn = connect_with(t, stmt_cache).await?;
     let m = Meter::start();
     let rows: Vec<ScanRow> = amysql::query_as(SCAN_SQL).fetch_all(&mut conn).await?;
     let mut sample = m.stop(rows.len() as u64, 0);
@@ -104,8 +118,8 @@ async fn scan_cursor(t: &Target) -> BenchResult {
     Ok(sample)
 }
 
-async fn point(t: &Target) -> BenchResult {
-    let mut conn = connect(t).await?;
+async fn point(t: &Target, stmt_cache: usize) -> BenchResult {
+    let mut conn = connect_with(t, stmt_cache).await?;
     let m = Meter::start();
     let mut check = 0;
     for i in 0..POINT_QUERIES {
@@ -137,11 +151,12 @@ async fn insert(t: &Target) -> BenchResult {
     Ok(sample)
 }
 
-async fn pool(t: &Target) -> BenchResult {
+async fn pool(t: &Target, stmt_cache: usize) -> BenchResult {
     // minsize 0: lazy like the peers' pools, so all of them open their
     // connections inside the timed part. Other options default (notably no
     // reset on release, unlike mysql_async's and zero-mysql's defaults).
-    let pool = amysql::create_pool(opts(t), PoolOptions::new().minsize(0).maxsize(POOL_SIZE as usize)).await?;
+    let pool =
+        amysql::create_pool(opts(t, stmt_cache), PoolOptions::new().minsize(0).maxsize(POOL_SIZE as usize)).await?;
     let m = Meter::start();
     let tasks: Vec<_> = (0..POOL_TASKS)
         .map(|task| {
@@ -166,8 +181,8 @@ async fn pool(t: &Target) -> BenchResult {
     Ok(sample)
 }
 
-async fn stream_query_as(t: &Target) -> BenchResult {
-    let mut conn = connect(t).await?;
+async fn stream_query_as(t: &Target, stmt_cache: usize) -> BenchResult {
+    let mut conn = connect_with(t, stmt_cache).await?;
     let m = Meter::start();
     let (mut n, mut check) = (0u64, 0u64);
     {
