@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, LitStr, Token, Type};
+use syn::{Expr, Ident, Index, LitStr, Token, Type};
 
 use crate::attrs::Errors;
 use crate::sql::{split, Piece};
@@ -119,6 +119,12 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
         .map(|(expr, local)| quote_spanned!(expr.span()=> let #local = ::amysql::__private::arg(#expr);));
     let out = Ident::new("__out", Span::mixed_site());
     let ctx = Ident::new("__ctx", Span::mixed_site());
+    // The arguments live in one tuple owned by the query; both writers borrow it.
+    let a = Ident::new("__a", Span::mixed_site());
+    let field = |i: usize| {
+        let index = Index::from(i);
+        quote!(#a.#index)
+    };
     let mut next_positional = 0usize;
     let writes = pieces.iter().map(|piece| match piece {
         Piece::Literal(text) => {
@@ -126,10 +132,10 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
             quote!(#out.extend_from_slice(#bytes);)
         }
         Piece::Positional => {
-            let local = &locals[next_positional];
+            let arg = field(next_positional);
             next_positional += 1;
             let number = next_positional;
-            quote!(#local.write_positional(#number, #out, #ctx)?;)
+            quote!(#arg.write_positional(#number, #out, #ctx)?;)
         }
         Piece::Named(name) => {
             let i = input
@@ -137,8 +143,8 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
                 .iter()
                 .position(|a| matches!(a, Arg::Named(n, _) if n == name))
                 .expect("check_args ensured every name has an argument");
-            let local = &locals[i];
-            quote!(#local.write_named(#name, #out, #ctx)?;)
+            let arg = field(i);
+            quote!(#arg.write_named(#name, #out, #ctx)?;)
         }
     });
     let writes: Vec<TokenStream> = writes.collect();
@@ -146,17 +152,59 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
     // runtime `query(sql)` sends such SQL without any check too).
     let check = (!input.args.is_empty()).then(|| quote!(::amysql::__private::check(#ctx)?;));
     let writer = quote! {
-        move |#out: &mut ::std::vec::Vec<u8>, #ctx: &::amysql::FormatContext| -> ::amysql::Result<()> {
+        |#a, #out: &mut ::std::vec::Vec<u8>, #ctx: &::amysql::FormatContext| -> ::amysql::Result<()> {
             #check
             #(#writes)*
             ::core::result::Result::Ok(())
         }
     };
+    // The prepared-statement path asks for `?` number i (positional) or by name.
+    let index = Ident::new("__index", Span::mixed_site());
+    let name = Ident::new("__name", Span::mixed_site());
+    let binary_arms: Vec<TokenStream> = if named.is_empty() {
+        (0..positional)
+            .map(|i| {
+                let arg = field(i);
+                quote!(#i => #arg.write_binary(#out),)
+            })
+            .collect()
+    } else {
+        input
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, arg)| match arg {
+                Arg::Named(n, _) => {
+                    let key = n.to_string();
+                    let arg = field(i);
+                    Some(quote!(#key => #arg.write_binary(#out),))
+                }
+                Arg::Positional(_) => None,
+            })
+            .collect()
+    };
+    let selector = if named.is_empty() { quote!(#index) } else { quote!(#name) };
+    let binary = quote! {
+        |#a, #index: usize, #name: &str, #out: &mut ::std::vec::Vec<u8>| -> ::amysql::value::BinaryResult {
+            let _ = (&#a, #index, #name, &#out);
+            match #selector {
+                #(#binary_arms)*
+                _ => ::core::result::Result::Ok(::core::option::Option::None),
+            }
+        }
+    };
+    let shape = if named.is_empty() {
+        quote!(::core::option::Option::Some(#positional))
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let names = named.len();
+    let args = quote!(::amysql::__private::args((#(#locals,)*), #writer, #binary, #shape, #names));
     let ty = input.ty.as_ref().map_or_else(|| quote!(_), |t| quote!(#t));
     let build = match kind {
-        Kind::Query => quote!(::amysql::__private::query(#sql, #writer)),
-        Kind::QueryAs => quote!(::amysql::__private::query_as::<#ty, _>(#sql, #writer)),
-        Kind::QueryScalar => quote!(::amysql::__private::query_scalar::<#ty, _>(#sql, #writer)),
+        Kind::Query => quote!(::amysql::__private::query(#sql, #args)),
+        Kind::QueryAs => quote!(::amysql::__private::query_as::<#ty, _>(#sql, #args)),
+        Kind::QueryScalar => quote!(::amysql::__private::query_scalar::<#ty, _>(#sql, #args)),
     };
     Ok(quote! {{
         #(#lets)*

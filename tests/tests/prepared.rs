@@ -211,3 +211,24 @@ async fn pool_connections_keep_their_statements() {
     pool.close();
     pool.wait_closed().await.unwrap();
 }
+
+#[tokio::test]
+async fn query_macros_use_the_cache_too() {
+    let mut c = conn(8).await;
+    let prepares = status(&mut c, "Com_stmt_prepare").await;
+    for i in 0..3i64 {
+        let (a, b): (i64, String) = amysql::query_as!((i64, String), "SELECT %s + 1, CONCAT(%s, '%%')", i, "x")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!((a, b.as_str()), (i + 1, "x%"));
+        let n: i64 = amysql::query_scalar!("SELECT %(v)s * 2 + %(v)s", v = i).fetch_one(&mut c).await.unwrap();
+        assert_eq!(n, 3 * i);
+        // No arguments: still a template (`%%` is one `%`), as on the text path.
+        let s: String = amysql::query_scalar!("SELECT '100%%'").fetch_one(&mut c).await.unwrap();
+        assert_eq!(s, "100%");
+    }
+    assert_eq!(status(&mut c, "Com_stmt_prepare").await - prepares, 3);
+    let r = amysql::query!("DO %s", 1).execute(&mut c).await.unwrap();
+    assert_eq!(r.rows_affected, 0);
+}

@@ -41,31 +41,31 @@ impl<P: Params + Sync> QueryArgs for P {
 }
 
 /// The output of the `query!` macros: a closure that writes the SQL's chunks and the
-/// escaped arguments in order. The SQL was split and checked at compile time, so
-/// nothing is parsed or looked up when it runs.
+/// escaped arguments in order (the SQL was split and checked at compile time, so nothing
+/// is parsed or looked up when it runs), and the same arguments as binary parameters for
+/// the prepared-statement path.
 #[doc(hidden)]
-pub struct MacroArgs<F>(pub(crate) F);
+pub struct MacroArgs<A> {
+    pub(crate) writer: super::private::TextWriter<A>,
+    pub(crate) params: super::private::MacroParams<A>,
+}
 
-impl<F> QueryArgs for MacroArgs<F>
-where
-    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
-{
-    /// The macros' writers produce text only.
-    type Binary = ();
-
-    fn binary_params(&self) -> Option<&()> {
-        None
-    }
+impl<A: Sync> QueryArgs for MacroArgs<A> {
+    type Binary = super::private::MacroParams<A>;
 
     #[inline]
     fn write_query(&self, _sql: &str, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
-        let r = (self.0)(out, ctx);
+        let r = (self.writer)(&self.params.values, out, ctx);
         if r.is_err() {
             // Same contract as the runtime formatter: nothing half-written is left behind.
             out.truncate(start);
         }
         r
+    }
+
+    fn binary_params(&self) -> Option<&Self::Binary> {
+        Some(&self.params)
     }
 }
 
@@ -217,10 +217,16 @@ mod tests {
 
     #[test]
     fn macro_writer_leaves_nothing_behind_on_error() {
-        let args = MacroArgs(|out: &mut Vec<u8>, _: &FormatContext| {
-            out.extend_from_slice(b"SELECT ");
-            Err(Error::Encode("nope".into()))
-        });
+        let args = super::super::private::args(
+            (),
+            |_, out, _| {
+                out.extend_from_slice(b"SELECT ");
+                Err(Error::Encode("nope".into()))
+            },
+            |_, _, _, _| Ok(None),
+            Some(0),
+            0,
+        );
         let mut out = b"x".to_vec();
         assert!(args.write_query("", &FormatContext::default(), &mut out).is_err());
         assert_eq!(out, b"x");

@@ -4,11 +4,11 @@
 
 use std::fmt;
 
-use super::args::MacroArgs;
+pub use super::args::MacroArgs;
 use super::{Query, QueryAs, QueryScalar};
 use crate::error::{Error, Result};
 use crate::row::{ColumnSet, FromRow, RowRef};
-use crate::value::{FormatContext, FromSql, ToSql};
+use crate::value::{BinaryResult, FormatContext, FromSql, Params, ToSql};
 
 #[cfg(feature = "json")]
 pub use serde::{de::DeserializeOwned, Serialize};
@@ -133,11 +133,12 @@ pub fn no_positional(index: usize) -> Error {
 pub struct Arg<T> {
     value: T,
     write: fn(&T, &mut Vec<u8>, &FormatContext) -> Result<()>,
+    write_binary: fn(&T, &mut Vec<u8>) -> BinaryResult,
 }
 
 #[inline]
 pub fn arg<T: ToSql>(value: T) -> Arg<T> {
-    Arg { value, write: T::write_sql }
+    Arg { value, write: T::write_sql, write_binary: T::write_binary }
 }
 
 impl<T> Arg<T> {
@@ -151,6 +152,50 @@ impl<T> Arg<T> {
     #[inline]
     pub fn write_named(&self, name: &str, out: &mut Vec<u8>, ctx: &FormatContext) -> Result<()> {
         (self.write)(&self.value, out, ctx).map_err(|e| in_param(e, format_args!("`{name}`")))
+    }
+
+    /// Writes the value as a binary-protocol parameter (prepared-statement path).
+    #[inline]
+    pub fn write_binary(&self, out: &mut Vec<u8>) -> BinaryResult {
+        (self.write_binary)(&self.value, out)
+    }
+}
+
+/// Writes the whole query text from the argument tuple.
+pub type TextWriter<A> = fn(&A, &mut Vec<u8>, &FormatContext) -> Result<()>;
+/// Writes argument `index` (or the one called `name`) as a binary parameter.
+pub type BinaryWriter<A> = fn(&A, usize, &str, &mut Vec<u8>) -> BinaryResult;
+
+/// The macros' arguments as a parameter set for the prepared-statement path:
+/// `binary(index, name, out)` writes positional argument `index` (or, for `%(name)s`
+/// queries, the one called `name`). Text formatting goes through the macro's own
+/// writer, never through this.
+pub struct MacroParams<A> {
+    pub(crate) values: A,
+    pub(crate) binary: BinaryWriter<A>,
+    /// `Some(n)` for `%s` queries, `None` for `%(name)s`.
+    pub(crate) positional: Option<usize>,
+    /// Distinct names of a `%(name)s` query.
+    pub(crate) names: usize,
+}
+
+impl<A> Params for MacroParams<A> {
+    // Never "empty": the macro split the SQL at compile time (`%%` is already `%`), so
+    // even an argument-less query is a template, not verbatim SQL.
+    fn positional_len(&self) -> Option<usize> {
+        self.positional
+    }
+    fn write_positional(&self, index: usize, _: &mut Vec<u8>, _: &FormatContext) -> Result<()> {
+        Err(Error::Interface(format!("query! arguments are written by the macro, not by position (#{index})")))
+    }
+    fn named_len(&self) -> usize {
+        self.names
+    }
+    fn write_positional_binary(&self, index: usize, out: &mut Vec<u8>) -> BinaryResult {
+        (self.binary)(&self.values, index, "", out)
+    }
+    fn write_named_binary(&self, name: &str, out: &mut Vec<u8>) -> BinaryResult {
+        (self.binary)(&self.values, usize::MAX, name, out)
     }
 }
 
@@ -168,28 +213,39 @@ fn in_param(e: Error, which: fmt::Arguments<'_>) -> Error {
     }
 }
 
+/// What the macros pass besides the SQL: the argument values (a tuple of [`Arg`]s),
+/// the text writer and the binary writer over them, and the shape of the placeholders
+/// (`positional`: `Some(n)` for `%s`, `None` for `%(name)s` with `names` distinct names).
+///
+/// The writers are function pointers, not closure types: a future holding a closure
+/// that takes a reference trips rust-lang/rust#100013 ("FnOnce is not general enough")
+/// when it must be `Send`, as axum handlers' futures must.
+pub fn args<A>(
+    values: A,
+    writer: TextWriter<A>,
+    binary: BinaryWriter<A>,
+    positional: Option<usize>,
+    names: usize,
+) -> MacroArgs<A> {
+    MacroArgs { writer, params: MacroParams { values, binary, positional, names } }
+}
+
 /// The `query!` builder.
-pub fn query<F>(sql: &'static str, writer: F) -> Query<'static, MacroArgs<F>>
-where
-    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
-{
-    Query::with_args(sql, MacroArgs(writer))
+pub fn query<A: Sync>(sql: &'static str, args: MacroArgs<A>) -> Query<'static, MacroArgs<A>> {
+    Query::with_args(sql, args)
 }
 
 /// The `query_as!` builder.
-pub fn query_as<T: FromRow, F>(sql: &'static str, writer: F) -> QueryAs<'static, T, MacroArgs<F>>
-where
-    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
-{
-    QueryAs::new(Query::with_args(sql, MacroArgs(writer)))
+pub fn query_as<T: FromRow, A: Sync>(sql: &'static str, args: MacroArgs<A>) -> QueryAs<'static, T, MacroArgs<A>> {
+    QueryAs::new(Query::with_args(sql, args))
 }
 
 /// The `query_scalar!` builder.
-pub fn query_scalar<T: FromSql, F>(sql: &'static str, writer: F) -> QueryScalar<'static, T, MacroArgs<F>>
-where
-    F: Fn(&mut Vec<u8>, &FormatContext) -> Result<()>,
-{
-    QueryScalar::new(Query::with_args(sql, MacroArgs(writer)))
+pub fn query_scalar<T: FromSql, A: Sync>(
+    sql: &'static str,
+    args: MacroArgs<A>,
+) -> QueryScalar<'static, T, MacroArgs<A>> {
+    QueryScalar::new(Query::with_args(sql, args))
 }
 
 #[cfg(test)]

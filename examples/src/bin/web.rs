@@ -183,7 +183,9 @@ fn app(pool: Pool) -> Router {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url =
         std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL, e.g. mysql://user:pw@127.0.0.1:3306/test")?;
-    let opts: amysql::ConnectOptions = url.parse()?;
+    // Handlers run the same few SQL texts over and over: prepare each once per pooled
+    // connection and exchange binary rows (the `query_as!` calls below are unchanged).
+    let opts = url.parse::<amysql::ConnectOptions>()?.stmt_cache_size(64);
     let pool =
         amysql::create_pool(&opts, PoolOptions::new().minsize(1).maxsize(8).acquire_timeout(Duration::from_secs(5)))
             .await?;
