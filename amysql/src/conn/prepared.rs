@@ -91,82 +91,103 @@ impl Connection {
             return Ok(false);
         }
         let verbatim = params.is_empty_params();
-        let (id, plan) = match self.stmt_cache.get(sql, verbatim) {
-            Some(Entry::TextOnly) => return Ok(false),
-            Some(Entry::Prepared(p)) => (p.id, None),
-            None => {
-                let plan = if verbatim {
-                    PreparedSql::verbatim(sql)
-                } else {
-                    match SqlTemplate::parse(sql) {
-                        Ok(t) => PreparedSql::from_template(&t),
-                        Err(_) => return Ok(false),
-                    }
-                };
-                if !plan.accepts(params) {
-                    return Ok(false);
-                }
-                let ok = match self.prepare(&plan.sql, true).await {
-                    Ok(ok) => ok,
-                    // Not preparable (1295), or not one statement (1064: a
-                    // multi-statement string): text can run it.
-                    Err(e) if matches!(e.code(), Some(1295 | 1064)) => {
-                        self.stmt_cache.insert_text_only(sql, verbatim);
-                        return Ok(false);
-                    }
-                    Err(e) => return Err(e),
-                };
-                let Some(id) = self.unclaimed_statement.take() else {
-                    return Err(Error::protocol("prepared statement id went missing"));
-                };
-                if usize::from(ok.params) != plan.param_count() {
-                    // A `?` of the caller's own: the server counts differently.
-                    self.stale_statements.push(id);
-                    self.stmt_cache.insert_text_only(sql, verbatim);
-                    return Ok(false);
-                }
-                (id, Some(plan))
-            }
-        };
-        if let Some(plan) = plan {
-            let evicted = self.stmt_cache.insert(sql, verbatim, id, plan, capacity);
-            self.stale_statements.extend(evicted);
-        }
         self.prepare_command().await?;
         let max = self.opts.max_allowed_packet;
-        // Disjoint fields: the plan stays in the cache while the buffer is written.
-        let Some(Entry::Prepared(prepared)) = self.stmt_cache.get(sql, verbatim) else {
-            return Err(Error::protocol("statement cache lost an entry"));
-        };
-        let plan = &prepared.plan;
-        let n = plan.param_count();
-        let buf = self.io.write_buf();
-        let start = begin_execute(buf, id, n);
-        for i in 0..n {
-            match plan.write_param(i, params, buf) {
-                Ok(Some(t)) => set_execute_param(buf, start, n, i, t),
-                Ok(None) => {
-                    buf.truncate(start);
-                    return Ok(false);
-                }
-                Err(e) => {
-                    buf.truncate(start);
-                    return Err(e);
-                }
+        // A hit costs one lookup; the plan stays in the cache (a field disjoint from the
+        // send buffer) while the command is written.
+        let encoded = if let Some(entry) = self.stmt_cache.get(sql, verbatim) {
+            let Entry::Prepared(prepared) = entry else { return Ok(false) };
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?
+        } else {
+            if !self.prepare_for_cache(sql, verbatim, params).await? {
+                return Ok(false);
             }
-        }
-        let len = buf.len() - start - 4;
-        if len > max {
-            buf.truncate(start);
-            return Err(Error::Interface(format!(
-                "query of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
-            )));
-        }
-        self.io.seq = finish_command(buf, start);
+            let Some(Entry::Prepared(prepared)) = self.stmt_cache.get(sql, verbatim) else {
+                return Err(Error::protocol("statement cache lost an entry"));
+            };
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?
+        };
+        let Some(seq) = encoded else { return Ok(false) };
+        self.io.seq = seq;
         self.state = ResultState::Awaiting(Expect::Query);
         self.binary_rows = true;
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))?;
         Ok(true)
     }
+
+    /// A cache miss: prepares `sql` and records the statement, or records that it runs
+    /// as text. `Ok(false)`: send it as text. Leaves the connection ready for a command
+    /// (closes of evicted statements queued).
+    async fn prepare_for_cache<P: Params + ?Sized>(&mut self, sql: &str, verbatim: bool, params: &P) -> Result<bool> {
+        let plan = if verbatim {
+            PreparedSql::verbatim(sql)
+        } else {
+            match SqlTemplate::parse(sql) {
+                Ok(t) => PreparedSql::from_template(&t),
+                Err(_) => return Ok(false),
+            }
+        };
+        if !plan.accepts(params) {
+            return Ok(false);
+        }
+        let ok = match self.prepare(&plan.sql, true).await {
+            Ok(ok) => ok,
+            // Not preparable (1295), or not one statement (1064: a multi-statement
+            // string): text can run it.
+            Err(e) if matches!(e.code(), Some(1295 | 1064)) => {
+                self.stmt_cache.insert_text_only(sql, verbatim);
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(id) = self.unclaimed_statement.take() else {
+            return Err(Error::protocol("prepared statement id went missing"));
+        };
+        if usize::from(ok.params) != plan.param_count() {
+            // A `?` of the caller's own: the server counts differently.
+            self.stale_statements.push(id);
+            self.stmt_cache.insert_text_only(sql, verbatim);
+            return Ok(false);
+        }
+        let evicted = self.stmt_cache.insert(sql, verbatim, id, plan, self.opts.stmt_cache_size);
+        self.stale_statements.extend(evicted);
+        // Queue those closes now, ahead of the execute.
+        self.prepare_command().await?;
+        Ok(true)
+    }
+}
+
+/// Appends a COM_STMT_EXECUTE of `plan` with `params`; returns the sequence id that
+/// follows it, or `None` (nothing appended) when a value has no binary form.
+fn encode_execute<P: Params + ?Sized>(
+    buf: &mut Vec<u8>,
+    id: u32,
+    plan: &PreparedSql,
+    params: &P,
+    max: usize,
+) -> Result<Option<u8>> {
+    let n = plan.param_count();
+    let start = begin_execute(buf, id, n);
+    for i in 0..n {
+        match plan.write_param(i, params, buf) {
+            Ok(Some(t)) => set_execute_param(buf, start, n, i, t),
+            Ok(None) => {
+                buf.truncate(start);
+                return Ok(None);
+            }
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    let len = buf.len() - start - 4;
+    if len > max {
+        buf.truncate(start);
+        return Err(Error::Interface(format!(
+            "query of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
+        )));
+    }
+    Ok(Some(finish_command(buf, start)))
 }
