@@ -232,3 +232,27 @@ async fn query_macros_use_the_cache_too() {
     let r = amysql::query!("DO %s", 1).execute(&mut c).await.unwrap();
     assert_eq!(r.rows_affected, 0);
 }
+
+#[tokio::test]
+async fn unchanged_metadata_is_not_resent_and_changed_metadata_is_read() {
+    let mut c = conn(8).await;
+    let t = unique_name("prep_meta");
+    query(&format!("CREATE TABLE {t} (id INT PRIMARY KEY, a VARCHAR(10))")).execute(&mut c).await.unwrap();
+    query(&format!("INSERT INTO {t} VALUES (1, 'x'), (2, 'y')")).execute(&mut c).await.unwrap();
+    let sql = format!("SELECT * FROM {t} WHERE id >= %s ORDER BY id");
+    for _ in 0..3 {
+        let rows = query(&sql).bind(1).fetch_all(&mut c).await.unwrap();
+        assert_eq!(
+            dynamic(&rows),
+            [[Value::Int(1), Value::Text("x".into())], [Value::Int(2), Value::Text("y".into())]]
+        );
+    }
+    // A new column changes the statement's metadata: the server sends it again and the
+    // rows decode with it.
+    query(&format!("ALTER TABLE {t} ADD COLUMN b INT NOT NULL DEFAULT 7")).execute(&mut c).await.unwrap();
+    for _ in 0..2 {
+        let rows = query(&sql).bind(2).fetch_all(&mut c).await.unwrap();
+        assert_eq!(rows[0].columns().len(), 3);
+        assert_eq!(dynamic(&rows), [[Value::Int(2), Value::Text("y".into()), Value::Int(7)]]);
+    }
+}

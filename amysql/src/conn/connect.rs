@@ -17,7 +17,7 @@ use crate::protocol::charset;
 use crate::protocol::constants::capability as cap;
 use crate::protocol::handshake::{ssl_request, HandshakeResponse41, HandshakeV10};
 use crate::protocol::packet::write_packet;
-use crate::protocol::prepared::MARIADB_CLIENT_STMT_BULK_OPERATIONS;
+use crate::protocol::prepared::{MARIADB_CLIENT_CACHE_METADATA, MARIADB_CLIENT_STMT_BULK_OPERATIONS};
 
 /// What the client asks for; the server's capabilities narrow it.
 const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
@@ -112,8 +112,10 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
             true
         }
     };
-    // MariaDB extended capabilities amysql asks for: bulk execution only (executemany).
-    let mariadb_caps = MARIADB_CLIENT_STMT_BULK_OPERATIONS & greeting.mariadb_capabilities;
+    // MariaDB extended capabilities amysql asks for: bulk execution (executemany), and
+    // no resending of unchanged prepared-statement metadata (the typed layer's cache).
+    let mariadb_caps =
+        (MARIADB_CLIENT_STMT_BULK_OPERATIONS | MARIADB_CLIENT_CACHE_METADATA) & greeting.mariadb_capabilities;
     let collation = u8::try_from(charset.collation_id).unwrap_or(45);
     let max_packet = 0x0100_0000u32;
     let mut seq = io.seq;
@@ -175,7 +177,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         stale_statements: Vec::new(),
         unclaimed_statement: None,
         stmt_cache: Default::default(),
-        binary_rows: false,
+        executing: None,
         nonce: greeting.nonce.clone(),
         auth_plugin: plugin_name.clone(),
     };

@@ -61,8 +61,9 @@ pub struct Connection {
     pub(crate) unclaimed_statement: Option<u32>,
     /// Prepared statements of the typed layer (`ConnectOptions::stmt_cache_size`).
     pub(crate) stmt_cache: stmt_cache::StmtCache,
-    /// The response being read comes from COM_STMT_EXECUTE: its rows are binary.
-    pub(crate) binary_rows: bool,
+    /// The statement of the COM_STMT_EXECUTE whose response is being read (its rows are
+    /// binary); `None` for text commands.
+    pub(crate) executing: Option<u32>,
     /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
     pub(crate) nonce: Vec<u8>,
     pub(crate) auth_plugin: String,
@@ -191,6 +192,7 @@ impl Connection {
             self.drain().await?;
         }
         if let Some(id) = self.unclaimed_statement.take() {
+            self.stmt_cache.forget_columns(id);
             self.stale_statements.push(id);
         }
         for id in self.stale_statements.drain(..) {
@@ -240,7 +242,7 @@ impl Connection {
         buf.extend_from_slice(arg);
         self.io.seq = finish_command(buf, start);
         self.state = ResultState::Awaiting(expect);
-        self.binary_rows = false;
+        self.executing = None;
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))
     }
@@ -276,7 +278,7 @@ impl Connection {
         }
         self.io.seq = finish_command(buf, start);
         self.state = ResultState::Awaiting(Expect::Query);
-        self.binary_rows = false;
+        self.executing = None;
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))
     }

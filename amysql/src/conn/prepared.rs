@@ -97,7 +97,7 @@ impl Connection {
         // send buffer) while the command is written.
         let encoded = if let Some(entry) = self.stmt_cache.get(sql, verbatim) {
             let Entry::Prepared(prepared) = entry else { return Ok(false) };
-            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?.map(|s| (prepared.id, s))
         } else {
             if !self.prepare_for_cache(sql, verbatim, params).await? {
                 return Ok(false);
@@ -105,12 +105,12 @@ impl Connection {
             let Some(Entry::Prepared(prepared)) = self.stmt_cache.get(sql, verbatim) else {
                 return Err(Error::protocol("statement cache lost an entry"));
             };
-            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?.map(|s| (prepared.id, s))
         };
-        let Some(seq) = encoded else { return Ok(false) };
+        let Some((id, seq)) = encoded else { return Ok(false) };
         self.io.seq = seq;
         self.state = ResultState::Awaiting(Expect::Query);
-        self.binary_rows = true;
+        self.executing = Some(id);
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))?;
         Ok(true)
@@ -146,6 +146,7 @@ impl Connection {
         };
         if usize::from(ok.params) != plan.param_count() {
             // A `?` of the caller's own: the server counts differently.
+            self.stmt_cache.forget_columns(id);
             self.stale_statements.push(id);
             self.stmt_cache.insert_text_only(sql, verbatim);
             return Ok(false);

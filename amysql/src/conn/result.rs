@@ -14,7 +14,7 @@ use super::Connection;
 use crate::error::{Error, Result};
 use crate::protocol::column::Column;
 use crate::protocol::constants::{capability as cap, status};
-use crate::protocol::prepared::PrepareOk;
+use crate::protocol::prepared::{PrepareOk, MARIADB_CLIENT_CACHE_METADATA};
 use crate::protocol::response::{is_result_end, EofPacket, ErrPacket, OkPacket, QueryResponse};
 use crate::row::ColumnSet;
 
@@ -32,8 +32,13 @@ pub(crate) enum ResultState {
     ColumnsEof { columns: Vec<Column> },
     /// Reading rows of a result set (the columns went to whoever read the head).
     Rows,
-    /// Discarding the parameter and column definitions of a COM_STMT_PREPARE response.
-    PrepareDefs { remaining: u32 },
+    /// Reading the parameter and column definitions of a COM_STMT_PREPARE response: the
+    /// first `skip` packets (parameters) are discarded; column definitions are kept for
+    /// the statement cache when `keep` names the statement.
+    PrepareDefs { remaining: u32, skip: u32, keep: Option<u32>, columns: Vec<Column> },
+    /// A prepared statement's result whose column definitions the server skipped
+    /// (MARIADB_CLIENT_CACHE_METADATA); the classic EOF comes next.
+    CachedEof(Arc<ColumnSet>),
 }
 
 /// The shape of the response a command produces.
@@ -126,7 +131,8 @@ impl Connection {
                 if let Expect::Prepare { keep } = expect {
                     return self.prepare_response(&p, keep);
                 }
-                let response = match QueryResponse::decode(&p, self.caps) {
+                let cache_metadata = self.mariadb_caps & MARIADB_CLIENT_CACHE_METADATA != 0;
+                let response = match QueryResponse::decode(&p, self.caps, cache_metadata) {
                     Ok(r) => r,
                     Err(e) => {
                         if e.as_server().is_some() {
@@ -152,7 +158,10 @@ impl Connection {
                         self.send_local_infile(&filename, draining).await?;
                         Ok(Step::Progress)
                     }
-                    QueryResponse::ResultSet { column_count } => {
+                    QueryResponse::ResultSet { column_count, metadata_follows: false } => {
+                        self.cached_result(column_count)
+                    }
+                    QueryResponse::ResultSet { column_count, metadata_follows: true } => {
                         self.state = ResultState::Columns {
                             remaining: column_count,
                             columns: Vec::with_capacity(column_count.min(MAX_PREALLOC_COLUMNS) as usize),
@@ -214,15 +223,36 @@ impl Connection {
                 }
                 Ok(Step::Row(p))
             }
-            ResultState::PrepareDefs { remaining } => {
-                let left = *remaining - 1;
+            ResultState::PrepareDefs { .. } => {
                 let p = self.io.read_packet().await?;
                 if p.first() == Some(&0xff) {
                     self.state = ResultState::Idle;
                     return Err(ErrPacket::decode(&p, self.caps)?.into_error());
                 }
-                self.state = if left == 0 { ResultState::Idle } else { ResultState::PrepareDefs { remaining: left } };
+                let ResultState::PrepareDefs { remaining, skip, keep, columns } = &mut self.state else {
+                    return Err(Error::protocol("result state changed while reading definitions"));
+                };
+                *remaining -= 1;
+                if *skip > 0 {
+                    *skip -= 1;
+                } else if keep.is_some() && !is_result_end(&p, false) {
+                    columns.push(Column::decode(&p)?);
+                }
+                if *remaining == 0 {
+                    let (keep, columns) = (keep.take(), std::mem::take(columns));
+                    self.state = ResultState::Idle;
+                    if let (Some(id), false) = (keep, columns.is_empty()) {
+                        self.stmt_cache.set_columns(id, Arc::new(ColumnSet::binary(columns)));
+                    }
+                }
                 Ok(Step::Progress)
+            }
+            ResultState::CachedEof(set) => {
+                let set = Arc::clone(set);
+                let p = self.io.read_packet().await?;
+                EofPacket::decode(&p)?;
+                self.state = ResultState::Rows;
+                Ok(Step::Columns(set))
             }
         }
     }
@@ -242,14 +272,49 @@ impl Connection {
             self.stale_statements.push(ok.statement_id);
         }
         let remaining = ok.packets_after(self.deprecate_eof());
-        self.state = if remaining == 0 { ResultState::Idle } else { ResultState::PrepareDefs { remaining } };
+        let skip = if ok.params == 0 { 0 } else { u32::from(ok.params) + u32::from(!self.deprecate_eof()) };
+        let keep = keep.then_some(ok.statement_id);
+        self.state = if remaining == 0 {
+            ResultState::Idle
+        } else {
+            ResultState::PrepareDefs { remaining, skip, keep, columns: Vec::new() }
+        };
         Ok(Step::Prepared(ok))
     }
 
-    fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
-        let set = Arc::new(if self.binary_rows { ColumnSet::binary(columns) } else { ColumnSet::new(columns) });
+    fn rows_with(&mut self, set: Arc<ColumnSet>) -> Step {
         self.state = ResultState::Rows;
         Step::Columns(set)
+    }
+
+    /// A result set header without column definitions: the statement being executed
+    /// has them cached. Anything else means the server assumed metadata we do not have,
+    /// and its rows could not be read: the connection is unusable.
+    fn cached_result(&mut self, column_count: u64) -> Result<Step> {
+        let cached = self.executing.and_then(|id| self.stmt_cache.columns(id));
+        let Some(set) = cached.filter(|s| s.len() as u64 == column_count) else {
+            return Err(self
+                .fail(Error::protocol("the server skipped column definitions that the client does not have cached")));
+        };
+        if self.deprecate_eof() {
+            Ok(self.rows_with(set))
+        } else {
+            self.state = ResultState::CachedEof(set);
+            Ok(Step::Progress)
+        }
+    }
+
+    fn enter_rows(&mut self, columns: Vec<Column>) -> Step {
+        let set = match self.executing {
+            Some(id) => {
+                let set = Arc::new(ColumnSet::binary(columns));
+                // What the server may skip sending next time (CACHE_METADATA).
+                self.stmt_cache.set_columns(id, Arc::clone(&set));
+                set
+            }
+            None => Arc::new(ColumnSet::new(columns)),
+        };
+        self.rows_with(set)
     }
 
     /// Reads the next statement's response: `Ok(None)`-like `Step::Ok` for statements

@@ -4,7 +4,9 @@
 //! every other statement amysql stops using.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use crate::row::ColumnSet;
 use crate::value::prepared_sql::PreparedSql;
 
 /// What the cache knows about one SQL text.
@@ -30,6 +32,9 @@ pub(crate) struct Prepared {
 pub(crate) struct StmtCache {
     templated: HashMap<String, Entry>,
     verbatim: HashMap<String, Entry>,
+    /// Result columns per statement id: what the server last sent (or announced at
+    /// prepare time), used when it skips resending them (MARIADB_CLIENT_CACHE_METADATA).
+    columns: HashMap<u32, Arc<ColumnSet>>,
     clock: u64,
 }
 
@@ -83,7 +88,25 @@ impl StmtCache {
                 None => break,
             }
         }
+        for id in &evicted {
+            self.columns.remove(id);
+        }
         evicted
+    }
+
+    /// Records the result columns of statement `id`.
+    pub(crate) fn set_columns(&mut self, id: u32, columns: Arc<ColumnSet>) {
+        self.columns.insert(id, columns);
+    }
+
+    /// The result columns last seen for statement `id`.
+    pub(crate) fn columns(&self, id: u32) -> Option<Arc<ColumnSet>> {
+        self.columns.get(&id).cloned()
+    }
+
+    /// Drops what is known of statement `id`'s columns (the statement is going away).
+    pub(crate) fn forget_columns(&mut self, id: u32) {
+        self.columns.remove(&id);
     }
 
     fn prepared_count(&self) -> usize {
@@ -106,6 +129,7 @@ impl StmtCache {
     pub(crate) fn clear(&mut self) {
         self.templated.clear();
         self.verbatim.clear();
+        self.columns.clear();
     }
 }
 

@@ -23,7 +23,7 @@ proptest! {
         for caps in CAPS {
             let _ = OkPacket::decode(&bytes, caps);
             let _ = ErrPacket::decode(&bytes, caps);
-            let _ = QueryResponse::decode(&bytes, caps);
+            let _ = QueryResponse::decode(&bytes, caps, caps & 1 == 0);
         }
         let mut cells = Vec::new();
         if parse_text_row(&bytes, ncols, &mut cells).is_ok() {
@@ -44,7 +44,7 @@ proptest! {
         let _ = HandshakeV10::decode(&bytes);
         for caps in CAPS {
             let _ = OkPacket::decode(&bytes, caps);
-            let _ = QueryResponse::decode(&bytes, caps);
+            let _ = QueryResponse::decode(&bytes, caps, caps & 1 == 0);
         }
     }
 }

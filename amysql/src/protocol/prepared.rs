@@ -22,6 +22,10 @@ pub mod command {
 /// COM_STMT_BULK_EXECUTE is accepted.
 pub const MARIADB_CLIENT_STMT_BULK_OPERATIONS: u32 = 1 << 2;
 
+/// MariaDB extended capability: the server may skip a prepared statement's column
+/// definitions on execute when they are unchanged (the result set header says so).
+pub const MARIADB_CLIENT_CACHE_METADATA: u32 = 1 << 4;
+
 /// Bulk flag: the parameter types follow the header.
 const BULK_SEND_TYPES_TO_SERVER: u16 = 128;
 

@@ -110,9 +110,12 @@ pub fn is_result_end(payload: &[u8], deprecate_eof: bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryResponse {
     Ok(OkPacket),
-    /// A result set with this many columns follows.
+    /// A result set with this many columns follows. `metadata_follows` is false only
+    /// when MARIADB_CLIENT_CACHE_METADATA is on and the server skipped the column
+    /// definitions of a prepared statement whose metadata the client already has.
     ResultSet {
         column_count: u64,
+        metadata_follows: bool,
     },
     /// The server wants the client to send the contents of this file (LOAD DATA LOCAL).
     LocalInfile {
@@ -122,7 +125,9 @@ pub enum QueryResponse {
 
 impl QueryResponse {
     /// Decodes the first response packet; an ERR packet becomes `Err(Error::Server)`.
-    pub fn decode(payload: &[u8], capabilities: u32) -> Result<QueryResponse> {
+    /// With `cache_metadata` (MariaDB's MARIADB_CLIENT_CACHE_METADATA negotiated) a
+    /// result set header carries one more byte: whether column definitions follow.
+    pub fn decode(payload: &[u8], capabilities: u32, cache_metadata: bool) -> Result<QueryResponse> {
         match payload.first() {
             Some(0x00) => Ok(QueryResponse::Ok(OkPacket::decode(payload, capabilities)?)),
             Some(0xff) => Err(ErrPacket::decode(payload, capabilities)?.into_error()),
@@ -130,10 +135,11 @@ impl QueryResponse {
             Some(_) => {
                 let mut r = Reader::new(payload, "result set header");
                 let column_count = r.lenenc_int()?;
+                let metadata_follows = if cache_metadata { r.u8()? != 0 } else { true };
                 if column_count == 0 || !r.is_empty() {
                     return Err(Error::protocol("malformed result set header"));
                 }
-                Ok(QueryResponse::ResultSet { column_count })
+                Ok(QueryResponse::ResultSet { column_count, metadata_follows })
             }
             None => Err(Error::protocol("empty response packet")),
         }
@@ -204,15 +210,28 @@ mod tests {
 
     #[test]
     fn query_responses() {
-        assert_eq!(QueryResponse::decode(b"\x02", CAPS).unwrap(), QueryResponse::ResultSet { column_count: 2 });
         assert_eq!(
-            QueryResponse::decode(b"\xfb/tmp/x.csv", CAPS).unwrap(),
+            QueryResponse::decode(b"\x02", CAPS, false).unwrap(),
+            QueryResponse::ResultSet { column_count: 2, metadata_follows: true }
+        );
+        // MARIADB_CLIENT_CACHE_METADATA: the flag byte after the count.
+        assert_eq!(
+            QueryResponse::decode(b"\x02\x00", CAPS, true).unwrap(),
+            QueryResponse::ResultSet { column_count: 2, metadata_follows: false }
+        );
+        assert_eq!(
+            QueryResponse::decode(b"\x02\x01", CAPS, true).unwrap(),
+            QueryResponse::ResultSet { column_count: 2, metadata_follows: true }
+        );
+        assert!(QueryResponse::decode(b"\x02", CAPS, true).is_err());
+        assert_eq!(
+            QueryResponse::decode(b"\xfb/tmp/x.csv", CAPS, false).unwrap(),
             QueryResponse::LocalInfile { filename: b"/tmp/x.csv".to_vec() }
         );
-        let e = QueryResponse::decode(b"\xff\x28\x04#42000You have an error", CAPS).unwrap_err();
+        let e = QueryResponse::decode(b"\xff\x28\x04#42000You have an error", CAPS, false).unwrap_err();
         assert_eq!(e.code(), Some(1064));
-        assert!(QueryResponse::decode(b"", CAPS).is_err());
-        assert!(QueryResponse::decode(b"\x02\x00", CAPS).is_err());
+        assert!(QueryResponse::decode(b"", CAPS, false).is_err());
+        assert!(QueryResponse::decode(b"\x02\x00", CAPS, false).is_err());
     }
 
     #[test]
@@ -222,7 +241,7 @@ mod tests {
             let _ = OkPacket::decode(&p[..n], CAPS);
             let _ = ErrPacket::decode(&p[..n], CAPS);
             let _ = EofPacket::decode(&p[..n]);
-            let _ = QueryResponse::decode(&p[..n], CAPS);
+            let _ = QueryResponse::decode(&p[..n], CAPS, true);
         }
     }
 }
