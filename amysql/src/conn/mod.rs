@@ -25,6 +25,15 @@ use result::{Expect, ResultState};
 
 pub use connect::connect;
 
+/// The refusal of a command larger than `ConnectOptions::max_allowed_packet`, before
+/// anything is sent (the server would drop the connection instead).
+#[cold]
+pub(crate) fn too_large(what: &str, len: usize, max: usize) -> Error {
+    Error::Interface(format!(
+        "{what} of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
+    ))
+}
+
 /// A connection to a MySQL or MariaDB server.
 ///
 /// Dropping it closes the socket at once; [`Connection::close`] says goodbye first.
@@ -269,9 +278,7 @@ impl Connection {
         let len = buf.len() - body;
         if len + 1 > max {
             buf.truncate(start);
-            return Err(Error::Interface(format!(
-                "query of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
-            )));
+            return Err(too_large("query", len, max));
         }
         if echo {
             tracing::info!(target: "amysql::query", sql = %String::from_utf8_lossy(&buf[body..]));

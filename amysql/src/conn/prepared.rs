@@ -186,9 +186,7 @@ fn encode_execute<P: Params + ?Sized>(
     let len = buf.len() - start - 4;
     if len > max {
         buf.truncate(start);
-        return Err(Error::Interface(format!(
-            "query of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
-        )));
+        return Err(super::too_large("query", len, max));
     }
     Ok(Some(finish_command(buf, start)))
 }

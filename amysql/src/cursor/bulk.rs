@@ -10,6 +10,7 @@
 //! formatter reports any error in its usual words.
 
 use super::executemany::InsertPlan;
+use crate::conn::too_large;
 use crate::error::{Error, Result};
 use crate::protocol::constants::column_type;
 use crate::protocol::prepared::{
@@ -121,9 +122,7 @@ impl<'p, P: Params> BulkBatcher<'p, P> {
         if count == 0 || len > max_packet {
             out.clear();
             if count > 0 {
-                return Err(Error::Interface(format!(
-                    "a bulk INSERT command of {len} bytes exceeds max_allowed_packet ({max_packet} bytes); raise ConnectOptions::max_allowed_packet"
-                )));
+                return Err(too_large("a bulk INSERT command", len, max_packet));
             }
             return Ok((0, 0));
         }
