@@ -45,44 +45,73 @@ pub fn binary_layout(column_type: u8) -> BinaryLayout {
 /// Splits a binary-protocol row (COM_STMT_EXECUTE result) into cells, replacing `cells`.
 /// A bad header, a value that does not fit the packet, an invalid temporal length and
 /// bytes left over after the last column are protocol errors.
+///
+/// This runs once per row of every prepared result, so it walks the packet with a plain
+/// offset and checks each cell's end once; the `Reader` is only used for the rare
+/// multi-byte length prefixes.
 pub fn parse_binary_row(packet: &[u8], columns: &[Column], cells: &mut Vec<CellRange>) -> Result<()> {
     cells.clear();
     if packet.len() > u32::MAX as usize - 1 {
         return Err(Error::protocol("row packet larger than 4 GiB"));
     }
-    let mut r = Reader::new(packet, "binary row");
-    if r.u8()? != 0x00 {
-        return Err(Error::protocol("binary row does not start with 0x00"));
+    match packet.first() {
+        Some(0x00) => {}
+        Some(_) => return Err(Error::protocol("binary row does not start with 0x00")),
+        None => return Err(truncated(packet, 0, 1)),
     }
     // Bits 0 and 1 are reserved (they belong to OK packets' use of the bitmap format).
-    let bitmap = r.take((columns.len() + 7 + 2) / 8)?;
+    let bitmap_end = 1 + (columns.len() + 7 + 2) / 8;
+    let Some(bitmap) = packet.get(1..bitmap_end) else { return Err(truncated(packet, 1, bitmap_end - 1)) };
+    cells.reserve(columns.len());
+    let mut pos = bitmap_end;
     for (i, column) in columns.iter().enumerate() {
         let bit = i + 2;
         if bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
             cells.push(NULL_CELL);
             continue;
         }
-        let len = match binary_layout(column.column_type()) {
-            BinaryLayout::Fixed(n) => n,
-            BinaryLayout::DateTime => temporal_len(r.u8()?, &[0, 4, 7, 11], column, i)?,
-            BinaryLayout::Time => temporal_len(r.u8()?, &[0, 8, 12], column, i)?,
-            BinaryLayout::LengthEncoded => {
-                usize::try_from(r.lenenc_int()?).map_err(|_| Error::protocol("binary row value longer than memory"))?
-            }
+        let (start, len) = match binary_layout(column.column_type()) {
+            BinaryLayout::Fixed(n) => (pos, n),
+            BinaryLayout::DateTime => (pos + 1, temporal_len(length_byte(packet, pos)?, &[0, 4, 7, 11], column, i)?),
+            BinaryLayout::Time => (pos + 1, temporal_len(length_byte(packet, pos)?, &[0, 8, 12], column, i)?),
+            BinaryLayout::LengthEncoded => match length_byte(packet, pos)? {
+                n @ 0..=0xfa => (pos + 1, usize::from(n)),
+                _ => long_length(packet, pos)?,
+            },
         };
-        let start = packet.len() - r.remaining();
-        r.skip(len)?;
-        // `start + len` is within the packet, which is below u32::MAX bytes.
-        cells.push(CellRange { start: start as u32, end: (start + len) as u32 });
+        // `start <= packet.len() + 1` and `len` fits the packet when this passes, so the
+        // sum cannot overflow and both ends fit in u32.
+        let end =
+            start.checked_add(len).filter(|&end| end <= packet.len()).ok_or_else(|| truncated(packet, start, len))?;
+        cells.push(CellRange { start: start as u32, end: end as u32 });
+        pos = end;
     }
-    if !r.is_empty() {
+    if pos != packet.len() {
         return Err(Error::protocol(format!(
             "binary row has {} bytes after its {} columns",
-            r.remaining(),
+            packet.len() - pos,
             columns.len()
         )));
     }
     Ok(())
+}
+
+fn length_byte(packet: &[u8], pos: usize) -> Result<u8> {
+    packet.get(pos).copied().ok_or_else(|| truncated(packet, pos, 1))
+}
+
+/// A length prefix of 0xfc/0xfd/0xfe and the payload start after it; 0xfb and 0xff are
+/// not lengths in a binary row.
+#[cold]
+fn long_length(packet: &[u8], pos: usize) -> Result<(usize, usize)> {
+    let mut r = Reader::new(&packet[pos..], "binary row");
+    let len = usize::try_from(r.lenenc_int()?).map_err(|_| Error::protocol("binary row value longer than memory"))?;
+    Ok((packet.len() - r.remaining(), len))
+}
+
+#[cold]
+fn truncated(packet: &[u8], at: usize, need: usize) -> Error {
+    Error::protocol(format!("truncated binary row: needed {need} more bytes, {} left", packet.len().saturating_sub(at)))
 }
 
 fn temporal_len(len: u8, allowed: &[u8], column: &Column, index: usize) -> Result<usize> {

@@ -23,7 +23,7 @@ use crate::protocol::constants::{column_flag, column_type};
 
 /// Decodes one binary-protocol cell, with `decode_column`'s error wording:
 /// "column 2 `age` (TINYINT) into u8: value 300 out of range".
-#[inline]
+#[inline(always)]
 pub fn decode_binary_column<T: FromSql>(raw: Option<&[u8]>, column: &Column, index: usize) -> crate::Result<T> {
     T::from_binary(raw, column).map_err(|e| decode_failed(e, column, index, std::any::type_name::<T>()))
 }
@@ -73,6 +73,9 @@ impl fmt::Write for TextBuf {
 
 /// The default `from_binary`: length-encoded cells already hold the text; other cells are
 /// rendered as the text protocol would send them, then decoded with `from_sql`.
+// Not inlined: it carries a 352-byte buffer and the renderers, which the built-in
+// decoders' fast paths should not pay for in their frames.
+#[inline(never)]
 pub(crate) fn via_text<T: FromSql>(raw: Option<&[u8]>, column: &Column) -> Result<T, DecodeError> {
     match raw {
         Some(bytes) if binary_layout(column.column_type()) != BinaryLayout::LengthEncoded => {
@@ -136,6 +139,44 @@ impl BinaryInt {
             BinaryInt::Unsigned(v) => ParsedInt { negative: false, magnitude: Some(v) },
         }
     }
+}
+
+/// An integer cell whose width matches its column type, as an `i128` (which holds every
+/// signed and unsigned value): the per-row fast path of the integer decoders. `None`
+/// leaves anything else, including malformed cells, to `binary_int` and its errors.
+#[inline]
+pub(crate) fn exact_int(raw: &[u8], column: &Column) -> Option<i128> {
+    use column_type::*;
+    let unsigned = column.is_unsigned() || column.column_type() == YEAR;
+    Some(match (column.column_type(), raw.len()) {
+        (TINY, 1) if unsigned => i128::from(raw[0]),
+        (TINY, 1) => i128::from(raw[0] as i8),
+        (SHORT | YEAR, 2) => {
+            let v = u16::from_le_bytes([raw[0], raw[1]]);
+            if unsigned {
+                i128::from(v)
+            } else {
+                i128::from(v as i16)
+            }
+        }
+        (INT24 | LONG, 4) => {
+            let v = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+            if unsigned {
+                i128::from(v)
+            } else {
+                i128::from(v as i32)
+            }
+        }
+        (LONGLONG, 8) => {
+            let v = u64::from_le_bytes(raw.try_into().ok()?);
+            if unsigned {
+                i128::from(v)
+            } else {
+                i128::from(v as i64)
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// The integer in a TINY..LONGLONG or YEAR cell; `None` for other column types.
@@ -350,6 +391,15 @@ pub(crate) fn binary_datetime(raw: &[u8], column: &Column) -> Option<DateTime> {
     }
     let dt = datetime_fields(raw, column).ok()?;
     DateTime::new(dt.date(), dt.hour, dt.minute, dt.second, dt.micros)
+}
+
+/// A DATE, DATETIME or TIMESTAMP cell's fields as `binary_datetime` reads them, before
+/// its validation: for decoders that validate anyway (chrono) and need not do it twice.
+pub(crate) fn binary_datetime_fields(raw: &[u8], column: &Column) -> Option<DateTime> {
+    if binary_layout(column.column_type()) != BinaryLayout::DateTime {
+        return None;
+    }
+    datetime_fields(raw, column).ok()
 }
 
 /// A TIME cell as a valid `Time`.

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::from_binary::{binary_f32, binary_f64, binary_int, is_binary_zero_date, via_text};
+use super::from_binary::{binary_f32, binary_f64, binary_int, exact_int, is_binary_zero_date, via_text};
 use crate::error::Error;
 use crate::protocol::column::Column;
 use crate::protocol::constants::column_type;
@@ -78,7 +78,7 @@ impl std::error::Error for DecodeError {}
 /// Decodes one cell, turning a failure into `Error::Decode` that names the column index,
 /// column name, SQL type and Rust type:
 /// "column 2 `age` (TINYINT) into u8: value 300 out of range".
-#[inline]
+#[inline(always)]
 pub fn decode_column<T: FromSql>(raw: Option<&[u8]>, column: &Column, index: usize) -> crate::Result<T> {
     T::from_sql(raw, column).map_err(|e| decode_failed(e, column, index, std::any::type_name::<T>()))
 }
@@ -227,6 +227,11 @@ macro_rules! int_from_sql {
 
             fn from_binary(raw: Option<&[u8]>, column: &Column) -> Result<Self, DecodeError> {
                 if let Some(b) = raw {
+                    // In range: the value itself. Out of range or not an integer cell:
+                    // the general path below, which says why.
+                    if let Some(v) = exact_int(b, column).and_then(|v| Self::try_from(v).ok()) {
+                        return Ok(v);
+                    }
                     if let Some(v) = binary_int(b, column) {
                         return $in_range(v?.parsed(), b);
                     }
