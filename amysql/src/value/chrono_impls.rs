@@ -68,6 +68,32 @@ fn naive_datetime(dt: DateTime) -> std::result::Result<NaiveDateTime, DecodeErro
     Ok(NaiveDateTime::new(date, time))
 }
 
+/// The server's usual DATETIME text, `YYYY-MM-DD hh:mm:ss` with no fraction or six
+/// digits of it, read at fixed positions and validated once, by chrono: the per-row fast
+/// path of `from_sql`. `None` leaves every other form, and every invalid value, to
+/// `DateTime::parse`, which accepts the same values and explains the rest.
+fn full_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    let (clock, micros) = match b.len() {
+        19 => (b, 0),
+        26 if b[19] == b'.' => {
+            let f = |i: usize| digit_pair(b[20 + i], b[21 + i]);
+            (&b[..19], f(0)? * 10_000 + f(2)? * 100 + f(4)?)
+        }
+        _ => return None,
+    };
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] = *clock else {
+        return None;
+    };
+    let year = digit_pair(y0, y1)? * 100 + digit_pair(y2, y3)?;
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, digit_pair(mo0, mo1)?, digit_pair(d0, d1)?)?;
+    date.and_hms_micro_opt(digit_pair(h0, h1)?, digit_pair(mi0, mi1)?, digit_pair(s0, s1)?, micros)
+}
+
+fn digit_pair(a: u8, b: u8) -> Option<u32> {
+    let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+    (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
+}
+
 fn parse_with<T>(raw: Option<&[u8]>, what: &str, parse: fn(&[u8]) -> Option<T>) -> std::result::Result<T, DecodeError> {
     let raw = non_null(raw)?;
     parse(raw).ok_or_else(|| DecodeError::invalid(what, raw))
@@ -159,6 +185,9 @@ impl FromSql for NaiveDate {
 impl FromSql for NaiveDateTime {
     /// Also accepts a DATE (midnight), as `DateTime::parse` does.
     fn from_sql(raw: Option<&[u8]>, _column: &Column) -> std::result::Result<Self, DecodeError> {
+        if let Some(v) = raw.and_then(full_datetime) {
+            return Ok(v);
+        }
         naive_datetime(parse_with(raw, "DATETIME", DateTime::parse)?)
     }
 
@@ -247,6 +276,53 @@ mod tests {
 
     fn col() -> Column {
         Column::new("t", column_type::DATETIME, 63, 0)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+        /// The fixed-position fast path answers only where the general parser gives the
+        /// same value: random fields (some out of range) and a random byte overwritten.
+        #[test]
+        fn full_datetime_agrees_with_the_general_parser(
+            fields in (0u32..10000, 0u32..14, 0u32..33, 0u32..25, 0u32..61, 0u32..61, 0u32..1_000_000),
+            frac: bool,
+            corrupt in proptest::option::of((0usize..26, proptest::prelude::any::<u8>())),
+        ) {
+            let (y, mo, d, h, mi, s, us) = fields;
+            let mut text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+            if frac {
+                text += &format!(".{us:06}");
+            }
+            let mut b = text.into_bytes();
+            if let Some((i, c)) = corrupt {
+                if i < b.len() {
+                    b[i] = c;
+                }
+            }
+            let general = DateTime::parse(&b).and_then(|dt| naive_datetime(dt).ok());
+            if let Some(fast) = full_datetime(&b) {
+                proptest::prop_assert_eq!(Some(fast), general);
+            }
+            proptest::prop_assert_eq!(NaiveDateTime::from_sql(Some(&b), &col()).ok(), general);
+        }
+    }
+
+    #[test]
+    fn full_datetime_fast_path_forms() {
+        assert_eq!(full_datetime(b"2024-02-29 23:59:59"), Some(dt("2024-02-29 23:59:59")));
+        assert_eq!(full_datetime(b"2024-02-29 23:59:59.000001"), Some(dt("2024-02-29 23:59:59.000001")));
+        // Left to the general parser: other fraction widths, dates, invalid values.
+        assert_eq!(full_datetime(b"2024-02-29 23:59:59.5"), None);
+        assert_eq!(full_datetime(b"2024-02-29"), None);
+        assert_eq!(full_datetime(b"2023-02-29 00:00:00"), None);
+        assert_eq!(full_datetime(b"0000-00-00 00:00:00"), None);
+        assert_eq!(full_datetime(b"2024-01-01 24:00:00"), None);
+        assert_eq!(full_datetime(b"2024-01-01T00:00:00"), None);
+        assert_eq!(
+            NaiveDateTime::from_sql(Some(b"2024-02-29 23:59:59.5"), &col()).unwrap(),
+            dt("2024-02-29 23:59:59.5")
+        );
     }
 
     #[test]
