@@ -136,7 +136,7 @@ impl Connection {
             // Not preparable (1295), or not one statement (1064: a multi-statement
             // string): text can run it.
             Err(e) if matches!(e.code(), Some(1295 | 1064)) => {
-                self.stmt_cache.insert_text_only(sql, verbatim);
+                self.stmt_cache.insert_text_only(sql, verbatim, self.opts.stmt_cache_size);
                 return Ok(false);
             }
             Err(e) => return Err(e),
@@ -148,7 +148,7 @@ impl Connection {
             // A `?` of the caller's own: the server counts differently.
             self.stmt_cache.forget_columns(id);
             self.stale_statements.push(id);
-            self.stmt_cache.insert_text_only(sql, verbatim);
+            self.stmt_cache.insert_text_only(sql, verbatim, self.opts.stmt_cache_size);
             return Ok(false);
         }
         let evicted = self.stmt_cache.insert(sql, verbatim, id, plan, self.opts.stmt_cache_size);
