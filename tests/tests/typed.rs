@@ -303,6 +303,27 @@ async fn dropping_a_stream_early_leaves_the_connection_usable() {
     assert_eq!(rows, [1, 2, 3]);
 }
 
+/// Rows already buffered are decoded in place; a row that fails to decode is still
+/// consumed, ends the stream with its error, and the rest is drained before the next
+/// command. Both over text and over a prepared statement.
+#[tokio::test]
+async fn a_decode_error_mid_stream_ends_it_and_leaves_the_connection_usable() {
+    for stmt_cache in [0, 8] {
+        let opts: amysql::ConnectOptions = server().url().parse().unwrap();
+        let mut c = amysql::connect(opts.stmt_cache_size(stmt_cache)).await.unwrap();
+        let sql = "SELECT IF(seq = 3, NULL, seq) FROM seq_1_to_5000";
+        let items: Vec<amysql::Result<u64>> = amysql::query_scalar::<u64>(sql).fetch(&mut c).collect().await;
+        assert_eq!(items.len(), 3, "cache {stmt_cache}");
+        assert_eq!(*items[0].as_ref().unwrap(), 1);
+        assert_eq!(*items[1].as_ref().unwrap(), 2);
+        let e = items[2].as_ref().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Data, "{e}");
+        assert!(e.to_string().contains("NULL"), "{e}");
+        let n: i64 = amysql::query_scalar("SELECT 42").fetch_one(&mut c).await.unwrap();
+        assert_eq!(n, 42);
+    }
+}
+
 #[tokio::test]
 async fn every_executor() {
     let pool = pool().await;

@@ -349,23 +349,28 @@ impl Connection {
     /// packet or an empty buffer; those go through [`next_row_packet`]. Nothing here
     /// awaits, so it cannot be interrupted between decoding a row and consuming it.
     pub(crate) fn for_each_buffered_row(&mut self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        while self.take_buffered_row(&mut f)?.is_some() {}
+        Ok(())
+    }
+
+    /// The next row, decoded by `f` straight from the receive buffer when it is already
+    /// there (no await, no copy of the packet); `None` when it is not, or when the next
+    /// packet is not a plain row (those go through [`next_row_packet`]).
+    pub(crate) fn take_buffered_row<T>(&mut self, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<Option<T>> {
         if !matches!(self.state, ResultState::Rows) {
-            return Ok(());
+            return Ok(None);
         }
-        let deprecate_eof = self.deprecate_eof();
-        loop {
-            let (payload, frame) = match self.io.peek_buffered() {
-                Ok(Some(found)) => found,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(self.fail(e)),
-            };
-            if payload.first() == Some(&0xff) || is_result_end(payload, deprecate_eof) {
-                return Ok(());
-            }
-            let decoded = f(payload);
-            self.io.consume(&frame);
-            decoded.map_err(|e| self.fail(e))?;
+        let (payload, frame) = match self.io.peek_buffered() {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(self.fail(e)),
+        };
+        if payload.first() == Some(&0xff) || is_result_end(payload, self.deprecate_eof()) {
+            return Ok(None);
         }
+        let decoded = f(payload);
+        self.io.consume(&frame);
+        decoded.map(Some).map_err(|e| self.fail(e))
     }
 
     /// Reads and discards whatever earlier commands left unread. Server errors in those

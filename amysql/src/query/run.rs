@@ -167,6 +167,19 @@ impl<D: Decoder> RowReader<D> {
     pub(crate) async fn next(&mut self, conn: &mut Connection) -> Result<Option<D::Output>> {
         loop {
             if let Some((columns, state)) = &self.current {
+                if D::IN_PLACE {
+                    // A row already in the receive buffer: decoded where it lies, as
+                    // `fetch_all` does, without going through the packet reader.
+                    let cells = &mut self.cells;
+                    let decoded =
+                        conn.take_buffered_row(|packet| match D::decode_in_place(state, columns, packet, cells) {
+                            Some(row) => row,
+                            None => Err(Error::Interface("row decoder cannot decode in place".into())),
+                        })?;
+                    if decoded.is_some() {
+                        return Ok(decoded);
+                    }
+                }
                 match conn.next_row_packet().await? {
                     // A malformed row is a protocol error and breaks the connection
                     // (`fail` leaves decode errors alone).
