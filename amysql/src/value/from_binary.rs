@@ -97,22 +97,23 @@ pub(crate) fn binary_to_text<'a>(
 ) -> Result<&'a [u8], DecodeError> {
     use column_type::*;
     buf.len = 0;
-    let numeric = match column.column_type() {
-        TINY | SHORT | YEAR | INT24 | LONG | LONGLONG => {
-            let width = if column.column_type() == YEAR { 4 } else { 0 };
-            match read_int(raw, column)? {
-                BinaryInt::Signed(v) => write!(buf, "{v:0width$}"),
-                BinaryInt::Unsigned(v) => write!(buf, "{v:0width$}"),
-            }
-            .map(|()| true)
+    let numeric = if let Some(int) = binary_int(raw, column) {
+        let width = if column.column_type() == YEAR { 4 } else { 0 };
+        match int? {
+            BinaryInt::Signed(v) => write!(buf, "{v:0width$}"),
+            BinaryInt::Unsigned(v) => write!(buf, "{v:0width$}"),
         }
-        FLOAT => write_float(buf, f32::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
-        DOUBLE => write_float(buf, f64::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
-        _ => match binary_layout(column.column_type()) {
-            BinaryLayout::DateTime => write_datetime(buf, &datetime_fields(raw, column)?, column).map(|()| false),
-            BinaryLayout::Time => write_time(buf, &time_fields(raw, column)?, column.decimals()).map(|()| false),
-            BinaryLayout::Fixed(_) | BinaryLayout::LengthEncoded => return Ok(raw),
-        },
+        .map(|()| true)
+    } else {
+        match column.column_type() {
+            FLOAT => write_float(buf, f32::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
+            DOUBLE => write_float(buf, f64::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
+            _ => match binary_layout(column.column_type()) {
+                BinaryLayout::DateTime => write_datetime(buf, &datetime_fields(raw, column)?, column).map(|()| false),
+                BinaryLayout::Time => write_time(buf, &time_fields(raw, column)?, column.decimals()).map(|()| false),
+                BinaryLayout::Fixed(_) | BinaryLayout::LengthEncoded => return Ok(raw),
+            },
+        }
     };
     let filled = match numeric {
         Ok(true) if column.flags() & column_flag::ZEROFILL != 0 => {
@@ -142,33 +143,40 @@ impl BinaryInt {
 }
 
 /// An integer cell whose width matches its column type, as an `i128` (which holds every
-/// signed and unsigned value): the per-row fast path of the integer decoders. `None`
-/// leaves anything else, including malformed cells, to `binary_int` and its errors.
+/// signed and unsigned value): the per-row fast path of the integer decoders, and the
+/// reader behind `binary_int`. `None` for other column types and for cells of the wrong
+/// width.
 #[inline]
 pub(crate) fn exact_int(raw: &[u8], column: &Column) -> Option<i128> {
     use column_type::*;
+    let width = int_width(column.column_type())?;
     let unsigned = column.is_unsigned() || column.column_type() == YEAR;
-    Some(match (column.column_type(), raw.len()) {
-        (TINY, 1) if unsigned => i128::from(raw[0]),
-        (TINY, 1) => i128::from(raw[0] as i8),
-        (SHORT | YEAR, 2) => {
-            let v = u16::from_le_bytes([raw[0], raw[1]]);
+    Some(match *raw {
+        [a] if width == 1 => {
+            if unsigned {
+                i128::from(a)
+            } else {
+                i128::from(a as i8)
+            }
+        }
+        [a, b] if width == 2 => {
+            let v = u16::from_le_bytes([a, b]);
             if unsigned {
                 i128::from(v)
             } else {
                 i128::from(v as i16)
             }
         }
-        (INT24 | LONG, 4) => {
-            let v = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+        [a, b, c, d] if width == 4 => {
+            let v = u32::from_le_bytes([a, b, c, d]);
             if unsigned {
                 i128::from(v)
             } else {
                 i128::from(v as i32)
             }
         }
-        (LONGLONG, 8) => {
-            let v = u64::from_le_bytes(raw.try_into().ok()?);
+        [a, b, c, d, e, f, g, h] if width == 8 => {
+            let v = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
             if unsigned {
                 i128::from(v)
             } else {
@@ -179,25 +187,30 @@ pub(crate) fn exact_int(raw: &[u8], column: &Column) -> Option<i128> {
     })
 }
 
-/// The integer in a TINY..LONGLONG or YEAR cell; `None` for other column types.
-pub(crate) fn binary_int(raw: &[u8], column: &Column) -> Option<Result<BinaryInt, DecodeError>> {
+/// The width of an integer column type's binary cells; `None` for other types.
+fn int_width(column_type: u8) -> Option<usize> {
     use column_type::*;
-    matches!(column.column_type(), TINY | SHORT | YEAR | INT24 | LONG | LONGLONG).then(|| read_int(raw, column))
+    Some(match column_type {
+        TINY => 1,
+        SHORT | YEAR => 2,
+        // INT24 travels as a full 4-byte integer.
+        INT24 | LONG => 4,
+        LONGLONG => 8,
+        _ => return None,
+    })
 }
 
-fn read_int(raw: &[u8], column: &Column) -> Result<BinaryInt, DecodeError> {
-    use column_type::*;
-    // YEAR is unsigned whatever the flags say; INT24 travels as a full 4-byte integer.
-    let unsigned = column.is_unsigned() || column.column_type() == YEAR;
-    Ok(match (column.column_type(), unsigned) {
-        (TINY, true) => BinaryInt::Unsigned(u8::from_le_bytes(fixed(raw, column)?).into()),
-        (TINY, false) => BinaryInt::Signed(i8::from_le_bytes(fixed(raw, column)?).into()),
-        (SHORT | YEAR, true) => BinaryInt::Unsigned(u16::from_le_bytes(fixed(raw, column)?).into()),
-        (SHORT | YEAR, false) => BinaryInt::Signed(i16::from_le_bytes(fixed(raw, column)?).into()),
-        (INT24 | LONG, true) => BinaryInt::Unsigned(u32::from_le_bytes(fixed(raw, column)?).into()),
-        (INT24 | LONG, false) => BinaryInt::Signed(i32::from_le_bytes(fixed(raw, column)?).into()),
-        (_, true) => BinaryInt::Unsigned(u64::from_le_bytes(fixed(raw, column)?)),
-        (_, false) => BinaryInt::Signed(i64::from_le_bytes(fixed(raw, column)?)),
+/// The integer in a TINY..LONGLONG or YEAR cell; `None` for other column types.
+pub(crate) fn binary_int(raw: &[u8], column: &Column) -> Option<Result<BinaryInt, DecodeError>> {
+    let expected = int_width(column.column_type())?;
+    Some(match exact_int(raw, column) {
+        // Negative values come from signed columns and fit i64; the rest fit u64.
+        Some(v) => Ok(u64::try_from(v).map_or(BinaryInt::Signed(v as i64), BinaryInt::Unsigned)),
+        None => Err(DecodeError::new(format!(
+            "binary {} cell of {} bytes (expected {expected})",
+            column.type_name(),
+            raw.len()
+        ))),
     })
 }
 
