@@ -73,17 +73,20 @@ impl fmt::Write for TextBuf {
 
 /// The default `from_binary`: length-encoded cells already hold the text; other cells are
 /// rendered as the text protocol would send them, then decoded with `from_sql`.
-// Not inlined: it carries a 352-byte buffer and the renderers, which the built-in
-// decoders' fast paths should not pay for in their frames.
-#[inline(never)]
+#[inline]
 pub(crate) fn via_text<T: FromSql>(raw: Option<&[u8]>, column: &Column) -> Result<T, DecodeError> {
     match raw {
-        Some(bytes) if binary_layout(column.column_type()) != BinaryLayout::LengthEncoded => {
-            let mut buf = TextBuf::new();
-            T::from_sql(Some(binary_to_text(bytes, column, &mut buf)?), column)
-        }
+        Some(bytes) if binary_layout(column.column_type()) != BinaryLayout::LengthEncoded => rendered(bytes, column),
         _ => T::from_sql(raw, column),
     }
+}
+
+// Not inlined: it carries a 352-byte buffer and the renderers, which the common case
+// above (strings, decimals: length-encoded cells) should not pay for in its frame.
+#[inline(never)]
+fn rendered<T: FromSql>(bytes: &[u8], column: &Column) -> Result<T, DecodeError> {
+    let mut buf = TextBuf::new();
+    T::from_sql(Some(binary_to_text(bytes, column, &mut buf)?), column)
 }
 
 /// Renders a binary cell as the server's text-protocol form of the same value: integers
