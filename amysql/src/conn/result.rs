@@ -344,18 +344,14 @@ impl Connection {
         }
     }
 
-    /// Hands every row packet already complete in the receive buffer to `f`, without
-    /// awaiting, and consumes it. Stops at the end-of-rows marker, an ERR, a multi-chunk
-    /// packet or an empty buffer; those go through [`next_row_packet`]. Nothing here
-    /// awaits, so it cannot be interrupted between decoding a row and consuming it.
-    pub(crate) fn for_each_buffered_row(&mut self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-        while self.take_buffered_row(&mut f)?.is_some() {}
-        Ok(())
-    }
-
     /// The next row, decoded by `f` straight from the receive buffer when it is already
-    /// there (no await, no copy of the packet); `None` when it is not, or when the next
-    /// packet is not a plain row (those go through [`next_row_packet`]).
+    /// there (no await, no copy of the packet), and consumed; `None` when it is not, or
+    /// when the next packet is not a plain row (the end marker, an ERR, a multi-chunk
+    /// packet: those go through [`next_row_packet`]). Nothing here awaits, so it cannot
+    /// be interrupted between decoding a row and consuming it.
+    // Always inlined: fetch_all calls it once per row, and as a call it moved every
+    // decoded row through an extra Result<Option<T>>.
+    #[inline(always)]
     pub(crate) fn take_buffered_row<T>(&mut self, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<Option<T>> {
         if !matches!(self.state, ResultState::Rows) {
             return Ok(None);

@@ -166,20 +166,12 @@ impl<D: Decoder> RowReader<D> {
     /// unread rest is left to the connection, which drains it before its next command.
     pub(crate) async fn next(&mut self, conn: &mut Connection) -> Result<Option<D::Output>> {
         loop {
+            // A row already in the receive buffer is decoded where it lies, without
+            // going through the packet reader.
+            if let Some(row) = self.take_buffered(conn)? {
+                return Ok(Some(row));
+            }
             if let Some((columns, state)) = &self.current {
-                if D::IN_PLACE {
-                    // A row already in the receive buffer: decoded where it lies, as
-                    // `fetch_all` does, without going through the packet reader.
-                    let cells = &mut self.cells;
-                    let decoded =
-                        conn.take_buffered_row(|packet| match D::decode_in_place(state, columns, packet, cells) {
-                            Some(row) => row,
-                            None => Err(Error::Interface("row decoder cannot decode in place".into())),
-                        })?;
-                    if decoded.is_some() {
-                        return Ok(decoded);
-                    }
-                }
                 match conn.next_row_packet().await? {
                     // A malformed row is a protocol error and breaks the connection
                     // (`fail` leaves decode errors alone).
@@ -199,15 +191,38 @@ impl<D: Decoder> RowReader<D> {
 }
 
 impl<D: Decoder> RowReader<D> {
+    /// The next row when it is already complete in the receive buffer, decoded where it
+    /// lies (no await, no copy of the packet); `None` otherwise.
+    fn take_buffered(&mut self, conn: &mut Connection) -> Result<Option<D::Output>> {
+        let Some((columns, state)) = &self.current else { return Ok(None) };
+        if !D::IN_PLACE {
+            return Ok(None);
+        }
+        let cells = &mut self.cells;
+        conn.take_buffered_row(|packet| decode_here::<D>(state, columns, packet, cells))
+    }
+
     /// Decodes the rows already in the receive buffer into `out` without awaiting.
     fn drain_buffered(&mut self, conn: &mut Connection, out: &mut Vec<D::Output>) -> Result<()> {
         let Some((columns, state)) = &self.current else { return Ok(()) };
         let cells = &mut self.cells;
-        conn.for_each_buffered_row(|packet| match D::decode_in_place(state, columns, packet, cells) {
-            Some(row) => row.map(|row| out.push(row)),
-            None => Err(Error::Interface("row decoder cannot decode in place".into())),
-        })
+        while let Some(row) = conn.take_buffered_row(|packet| decode_here::<D>(state, columns, packet, cells))? {
+            out.push(row);
+        }
+        Ok(())
     }
+}
+
+/// One buffered row through the decoder; inlined into the row loops like the decoder.
+#[inline(always)]
+fn decode_here<D: Decoder>(
+    state: &D::State,
+    columns: &ColumnSet,
+    packet: &[u8],
+    cells: &mut Vec<CellRange>,
+) -> Result<D::Output> {
+    D::decode_in_place(state, columns, packet, cells)
+        .unwrap_or_else(|| Err(Error::Interface("row decoder cannot decode in place".into())))
 }
 
 /// Collects every row. Rows that are already buffered are decoded in one synchronous pass
