@@ -67,7 +67,10 @@ pub struct ConnectOptions {
     pub(crate) server_public_key: Option<Arc<Vec<u8>>>,
     pub(crate) program_name: Option<String>,
     pub(crate) local_infile: LocalInfile,
-    pub(crate) max_allowed_packet: usize,
+    /// Explicit limit on what the client sends; `None` follows the server's
+    /// `@@max_allowed_packet`, learned the first time a command exceeds 16 MiB.
+    pub(crate) max_allowed_packet: Option<usize>,
+    pub(crate) max_incoming_packet: usize,
     pub(crate) enable_cleartext_plugin: bool,
     pub(crate) allow_cleartext_without_tls: bool,
     pub(crate) echo: bool,
@@ -98,7 +101,8 @@ impl Default for ConnectOptions {
             server_public_key: None,
             program_name: None,
             local_infile: LocalInfile::Disabled,
-            max_allowed_packet: 16 * 1024 * 1024,
+            max_allowed_packet: None,
+            max_incoming_packet: crate::io::packet_stream::DEFAULT_MAX_INCOMING_PACKET,
             enable_cleartext_plugin: false,
             allow_cleartext_without_tls: false,
             echo: false,
@@ -211,10 +215,22 @@ impl ConnectOptions {
         self.local_infile = policy;
         self
     }
-    /// Largest packet the client sends (default 16 MiB); larger queries are refused before
-    /// they are sent.
+    /// Largest command the client sends; larger ones are refused before they are sent
+    /// (the server would drop the connection instead). Unset (the default), the limit is
+    /// the server's own `@@max_allowed_packet`, asked for once per connection the first
+    /// time a command exceeds 16 MiB, so ordinary commands cost nothing extra.
     pub fn max_allowed_packet(mut self, bytes: usize) -> Self {
-        self.max_allowed_packet = bytes;
+        self.max_allowed_packet = Some(bytes);
+        self
+    }
+    /// Largest packet the client accepts from the server: one row, column definition or
+    /// status packet (default 64 MiB). A longer one is refused as soon as its header
+    /// announces it, before its bytes are buffered, and breaks the connection, so a
+    /// hostile or corrupted length cannot make the client allocate without bound. Raise
+    /// it to read single values larger than 64 MiB (the server's max_allowed_packet
+    /// bounds what it sends).
+    pub fn max_incoming_packet(mut self, bytes: usize) -> Self {
+        self.max_incoming_packet = bytes;
         self
     }
     /// Prepared statements for the typed layer (`query`, `query_as`, `query_scalar`):
@@ -306,9 +322,16 @@ impl ConnectOptions {
             }
             "enable_cleartext_plugin" => self.enable_cleartext_plugin = flag(value)?,
             "max_allowed_packet" => {
-                self.max_allowed_packet = value
+                self.max_allowed_packet = Some(
+                    value
+                        .parse()
+                        .map_err(|_| Error::Interface("URL option `max_allowed_packet` must be a byte count".into()))?,
+                )
+            }
+            "max_incoming_packet" => {
+                self.max_incoming_packet = value
                     .parse()
-                    .map_err(|_| Error::Interface("URL option `max_allowed_packet` must be a byte count".into()))?
+                    .map_err(|_| Error::Interface("URL option `max_incoming_packet` must be a byte count".into()))?
             }
             _ => return Err(Error::Interface(format!("unknown URL option `{key}`"))),
         }
@@ -330,7 +353,7 @@ impl FromStr for ConnectOptions {
     /// Options: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, charset, sql_mode,
     /// init_command, autocommit, connect_timeout, read_timeout, write_timeout (seconds),
     /// program_name, echo, multi_statements, enable_cleartext_plugin, max_allowed_packet,
-    /// stmt_cache_size.
+    /// max_incoming_packet, stmt_cache_size.
     fn from_str(url: &str) -> Result<Self> {
         let rest = url
             .strip_prefix("mysql://")

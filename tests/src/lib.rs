@@ -20,6 +20,7 @@ mod certs;
 pub mod fake_server;
 mod process;
 mod programs;
+mod proxy;
 mod server;
 mod template;
 mod url;
@@ -28,6 +29,7 @@ pub mod users;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+pub use proxy::{Mutation, Proxy};
 pub use server::TestServer;
 pub use users::*;
 

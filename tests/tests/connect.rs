@@ -195,7 +195,9 @@ async fn twenty_mib_query_and_result() {
 
 #[tokio::test]
 async fn oversize_query_refused_client_side() {
-    let mut c = conn().await; // default max_allowed_packet 16 MiB
+    // An explicit limit; without one the server's own applies (hardening.rs).
+    let opts: ConnectOptions = server().url().parse().unwrap();
+    let mut c = amysql::connect(opts.max_allowed_packet(16 << 20)).await.unwrap();
     let big = "y".repeat(17 << 20);
     let e = c.query_text(&format!("SELECT '{big}'")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Interface);

@@ -127,6 +127,7 @@ impl Connection {
         // The server drops this session's prepared statements.
         self.stmt_cache.clear();
         self.simple(command::RESET_CONNECTION, &[]).await?;
+        self.forget_charset_change();
         self.init_session().await
     }
 
@@ -176,6 +177,7 @@ impl Connection {
         match r {
             Ok(()) => {
                 self.broken = None;
+                self.forget_charset_change();
                 self.init_session().await
             }
             Err(e @ Error::Server(_)) => {

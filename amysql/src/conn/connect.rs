@@ -158,6 +158,9 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     }
     .encode(&mut payload);
     write_packet(io.write_buf(), &payload, &mut seq);
+    // The server's answer continues the sequence (also across a TLS upgrade, which starts
+    // a fresh packet stream).
+    io.seq = seq;
     io.flush().await?;
 
     let mut conn = Connection {
@@ -182,9 +185,15 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         executing: None,
         nonce: greeting.nonce.clone(),
         auth_plugin: plugin_name.clone(),
+        server_max_packet: None,
+        charset_change: None,
     };
     conn.authenticate(plugin_name, greeting.nonce).await?;
+    if conn.io.buffered() > 0 {
+        return Err(super::result::leftover_bytes(conn.io.buffered()));
+    }
     conn.io.read_timeout = opts.read_timeout;
+    conn.io.max_incoming = opts.max_incoming_packet;
     conn.io.write_timeout = opts.write_timeout;
     conn.init_session().await?;
     Ok(conn)

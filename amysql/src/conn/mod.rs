@@ -8,6 +8,7 @@ mod connect;
 pub mod local_infile;
 mod prepared;
 pub(crate) mod result;
+mod session_charset;
 mod stmt_cache;
 
 use std::fmt;
@@ -21,18 +22,25 @@ use crate::protocol::command::{begin_command, finish_command};
 use crate::protocol::constants::{command, status};
 use crate::protocol::prepared::com_stmt_close;
 use crate::value::{FormatContext, ToSql};
-use result::{Expect, ResultState};
+use result::{Expect, ResultHead, ResultState};
+use session_charset::CharsetChange;
 
 pub use connect::connect;
 
-/// The refusal of a command larger than `ConnectOptions::max_allowed_packet`, before
-/// anything is sent (the server would drop the connection instead).
+/// The refusal of a command larger than `max_allowed_packet`, before anything is sent
+/// (the server would drop the connection instead).
 #[cold]
 pub(crate) fn too_large(what: &str, len: usize, max: usize) -> Error {
     Error::Interface(format!(
-        "{what} of {len} bytes exceeds max_allowed_packet ({max} bytes); raise ConnectOptions::max_allowed_packet"
+        "{what} of {len} bytes exceeds max_allowed_packet ({max} bytes); raise the server's max_allowed_packet \
+         (or ConnectOptions::max_allowed_packet, if set)"
     ))
 }
+
+/// The limit on outgoing commands while neither the options nor the server have named
+/// one: MariaDB's default max_allowed_packet. A larger command makes the connection ask
+/// the server for its real limit first.
+const PROVISIONAL_MAX_PACKET: usize = 16 << 20;
 
 /// A connection to a MySQL or MariaDB server.
 ///
@@ -76,6 +84,11 @@ pub struct Connection {
     /// The greeting's nonce and plugin: COM_CHANGE_USER answers with a scramble over them.
     pub(crate) nonce: Vec<u8>,
     pub(crate) auth_plugin: String,
+    /// The server's `@@max_allowed_packet`, once asked for (see `packet_limit`).
+    pub(crate) server_max_packet: Option<usize>,
+    /// A change of the session's client charset made by SQL the connection sent
+    /// (`SET NAMES ..`); `None` while the session uses the charset it connected with.
+    pub(crate) charset_change: Option<CharsetChange>,
 }
 
 impl fmt::Debug for Connection {
@@ -140,17 +153,78 @@ impl Connection {
         self.status & status::NO_BACKSLASH_ESCAPES != 0
     }
 
-    /// The connection's charset name (utf8mb4 unless configured).
+    /// The session's client charset name: the one connected with (utf8mb4 unless
+    /// configured), or the one a `SET NAMES` sent since then named (`"unknown"` when the
+    /// statement did not name one the client can read, e.g. `SET NAMES DEFAULT`).
     pub fn charset(&self) -> &str {
-        self.charset.name
+        match &self.charset_change {
+            None => self.charset.name,
+            Some(CharsetChange::To(name)) => name,
+            Some(CharsetChange::Unknown) => "unknown",
+        }
     }
 
     /// How `%s` values are written for this connection right now: quote doubling when the
     /// session has NO_BACKSLASH_ESCAPES (read from the latest status flags, so a `SET
     /// sql_mode` mid-session is honoured), and a refusal on multibyte charsets where
-    /// client-side escaping is unsafe.
+    /// client-side escaping is unsafe — including a charset the session switched to with
+    /// `SET NAMES` / `SET CHARACTER SET` / `SET character_set_client` sent as SQL, and
+    /// one it switched to without naming it.
     pub fn format_context(&self) -> FormatContext {
-        FormatContext::new(self.no_backslash_escapes(), self.charset.name)
+        match &self.charset_change {
+            None => FormatContext::new(self.no_backslash_escapes(), self.charset.name),
+            Some(CharsetChange::To(name)) => FormatContext::new(self.no_backslash_escapes(), name),
+            Some(CharsetChange::Unknown) => FormatContext::refusing(
+                self.no_backslash_escapes(),
+                "client-side escaping is refused: a statement sent on this connection changed the session's \
+                 character set to one the client cannot tell (e.g. SET NAMES DEFAULT or a variable); \
+                 reset() the connection, or name the charset in SET NAMES",
+            ),
+        }
+    }
+
+    /// Records a charset change noticed in outgoing SQL (see `session_charset`).
+    pub(crate) fn set_charset_change(&mut self, change: CharsetChange) {
+        // Back to the charset connected with: no override.
+        let back = matches!(&change, CharsetChange::To(n) if n == self.charset.name);
+        self.charset_change = if back { None } else { Some(change) };
+    }
+
+    /// Forgets charset changes: after COM_RESET_CONNECTION / COM_CHANGE_USER the session
+    /// has the handshake's charset again.
+    pub(crate) fn forget_charset_change(&mut self) {
+        self.charset_change = None;
+    }
+
+    /// The largest command the client may send now: the configured limit, else the
+    /// server's once known, else 16 MiB (see `learn_packet_limit`).
+    pub(crate) fn packet_limit(&self) -> usize {
+        self.opts.max_allowed_packet.or(self.server_max_packet).unwrap_or(PROVISIONAL_MAX_PACKET)
+    }
+
+    /// True when a command of `len` bytes is over the limit only because the server's own
+    /// limit has not been asked for yet.
+    pub(crate) fn limit_unknown_for(&self, len: usize) -> bool {
+        len > PROVISIONAL_MAX_PACKET && self.opts.max_allowed_packet.is_none() && self.server_max_packet.is_none()
+    }
+
+    /// Asks the server for `@@max_allowed_packet` (once per connection, and only when a
+    /// command larger than 16 MiB is about to go out). Whatever is already queued in the
+    /// send buffer goes out with it.
+    pub(crate) async fn learn_packet_limit(&mut self) -> Result<()> {
+        self.write_command(command::QUERY, b"SELECT @@max_allowed_packet", Expect::Query).await?;
+        let mut value = None;
+        if let ResultHead::Rows(columns) = self.read_result_head().await? {
+            let mut cells = Vec::new();
+            while let Some(p) = self.next_row_packet().await? {
+                crate::protocol::text_row::parse_text_row(&p, columns.len(), &mut cells).map_err(|e| self.fail(e))?;
+                value = cells.first().and_then(|c| c.slice(&p)).and_then(|b| std::str::from_utf8(b).ok()?.parse().ok());
+            }
+        }
+        self.drain_strict().await?;
+        let max = value.ok_or_else(|| Error::protocol("SELECT @@max_allowed_packet returned no number"))?;
+        self.server_max_packet = Some(max);
+        Ok(())
     }
 
     /// The SQL literal `%s` would produce for `value` on this connection.
@@ -266,23 +340,46 @@ impl Connection {
     /// `%s`-formatted query is built in place, once). If `write_sql` fails, nothing is sent.
     pub(crate) async fn send_query_with(&mut self, write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
         self.prepare_command().await?;
-        let echo = self.opts.echo;
-        let max = self.opts.max_allowed_packet;
+        let max = self.packet_limit();
+        let learnable = self.limit_unknown_for(usize::MAX);
         let buf = self.io.write_buf();
-        let start = begin_command(buf, command::QUERY);
-        let body = buf.len();
+        let mut start = begin_command(buf, command::QUERY);
+        let body_offset = buf.len() - start;
         if let Err(e) = write_sql(buf) {
             buf.truncate(start);
             return Err(e);
         }
-        let len = buf.len() - body;
+        let len = buf.len() - start - body_offset;
         if len + 1 > max {
-            buf.truncate(start);
-            return Err(too_large("query", len, max));
+            if !learnable {
+                buf.truncate(start);
+                return Err(too_large("query", len, max));
+            }
+            // Rare (a query over 16 MiB, once per connection): set the command aside, ask
+            // the server for its limit, and put the command back.
+            let command = buf.split_off(start);
+            self.learn_packet_limit().await?;
+            let max = self.packet_limit();
+            if len + 1 > max {
+                return Err(too_large("query", len, max));
+            }
+            let buf = self.io.write_buf();
+            start = buf.len();
+            buf.extend_from_slice(&command);
         }
-        if echo {
+        let body = start + body_offset;
+        let multi = self.caps & crate::protocol::constants::capability::MULTI_STATEMENTS != 0;
+        let backslash = !self.no_backslash_escapes();
+        let buf = self.io.write_buf();
+        let change = session_charset::noticed_change(&buf[body..], multi, backslash);
+        if self.opts.echo {
             tracing::info!(target: "amysql::query", sql = %String::from_utf8_lossy(&buf[body..]));
         }
+        if let Some(change) = change {
+            // Conservative: assumed even if the statement then fails.
+            self.set_charset_change(change);
+        }
+        let buf = self.io.write_buf();
         self.io.seq = finish_command(buf, start);
         self.state = ResultState::Awaiting(Expect::Query);
         self.executing = None;

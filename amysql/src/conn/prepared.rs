@@ -34,6 +34,12 @@ impl Connection {
         if self.opts.echo {
             tracing::info!(target: "amysql::query", prepare = %sql);
         }
+        // A prepared `SET NAMES` changes the session's charset when executed.
+        if let Some(change) =
+            super::session_charset::noticed_change(sql.as_bytes(), false, !self.no_backslash_escapes())
+        {
+            self.set_charset_change(change);
+        }
         self.send_command(command::STMT_PREPARE, sql.as_bytes(), Expect::Prepare { keep }).await?;
         let ok = loop {
             match self.step(false).await? {
@@ -92,12 +98,11 @@ impl Connection {
         }
         let verbatim = params.is_empty_params();
         self.prepare_command().await?;
-        let max = self.opts.max_allowed_packet;
         // A hit costs one lookup; the plan stays in the cache (a field disjoint from the
         // send buffer) while the command is written.
         let encoded = if let Some(entry) = self.stmt_cache.get(sql, verbatim) {
             let Entry::Prepared(prepared) = entry else { return Ok(false) };
-            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?.map(|s| (prepared.id, s))
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params)?.map(|e| (prepared.id, e))
         } else {
             if !self.prepare_for_cache(sql, verbatim, params).await? {
                 return Ok(false);
@@ -105,15 +110,37 @@ impl Connection {
             let Some(Entry::Prepared(prepared)) = self.stmt_cache.get(sql, verbatim) else {
                 return Err(Error::protocol("statement cache lost an entry"));
             };
-            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params, max)?.map(|s| (prepared.id, s))
+            encode_execute(self.io.write_buf(), prepared.id, &prepared.plan, params)?.map(|e| (prepared.id, e))
         };
-        let Some((id, seq)) = encoded else { return Ok(false) };
+        let Some((id, encoded)) = encoded else { return Ok(false) };
+        let max = self.packet_limit();
+        if encoded.len > max {
+            self.over_limit(encoded, max).await?;
+        }
+        let seq = encoded.next_seq;
         self.io.seq = seq;
         self.state = ResultState::Awaiting(Expect::Query);
         self.executing = Some(id);
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))?;
         Ok(true)
+    }
+
+    /// An encoded command over the current limit: refused, unless the limit is only
+    /// provisional; then the command is set aside while the server is asked for its own.
+    #[cold]
+    async fn over_limit(&mut self, encoded: Encoded, max: usize) -> Result<()> {
+        let command = self.io.write_buf().split_off(encoded.start);
+        if !self.limit_unknown_for(encoded.len) {
+            return Err(super::too_large("query", encoded.len, max));
+        }
+        self.learn_packet_limit().await?;
+        let max = self.packet_limit();
+        if encoded.len > max {
+            return Err(super::too_large("query", encoded.len, max));
+        }
+        self.io.write_buf().extend_from_slice(&command);
+        Ok(())
     }
 
     /// A cache miss: prepares `sql` and records the statement, or records that it runs
@@ -159,15 +186,24 @@ impl Connection {
     }
 }
 
-/// Appends a COM_STMT_EXECUTE of `plan` with `params`; returns the sequence id that
-/// follows it, or `None` (nothing appended) when a value has no binary form.
+/// Where an encoded command lies in the send buffer.
+#[derive(Clone, Copy)]
+struct Encoded {
+    start: usize,
+    /// Payload length (what max_allowed_packet bounds).
+    len: usize,
+    /// The sequence id that follows the command.
+    next_seq: u8,
+}
+
+/// Appends a COM_STMT_EXECUTE of `plan` with `params`; `None` (nothing appended) when a
+/// value has no binary form.
 fn encode_execute<P: Params + ?Sized>(
     buf: &mut Vec<u8>,
     id: u32,
     plan: &PreparedSql,
     params: &P,
-    max: usize,
-) -> Result<Option<u8>> {
+) -> Result<Option<Encoded>> {
     let n = plan.param_count();
     let start = begin_execute(buf, id, n);
     for i in 0..n {
@@ -184,9 +220,5 @@ fn encode_execute<P: Params + ?Sized>(
         }
     }
     let len = buf.len() - start - 4;
-    if len > max {
-        buf.truncate(start);
-        return Err(super::too_large("query", len, max));
-    }
-    Ok(Some(finish_command(buf, start)))
+    Ok(Some(Encoded { start, len, next_seq: finish_command(buf, start) }))
 }

@@ -76,6 +76,12 @@ pub(crate) enum Step {
 /// Upper bound on preallocation from a server-announced column count (MySQL allows 4096).
 const MAX_PREALLOC_COLUMNS: u64 = 4096;
 
+/// Most columns a result set may announce. MySQL and MariaDB tables stop at 4096 and the
+/// prepared-statement protocol counts columns in 16 bits; a larger count is a corrupted
+/// or hostile header, refused before any definition is read, so the definitions it would
+/// make the client keep stay bounded too.
+pub(crate) const MAX_COLUMNS: u64 = u16::MAX as u64;
+
 impl Connection {
     /// True while a statement's results remain unread.
     pub(crate) fn is_idle(&self) -> bool {
@@ -112,6 +118,12 @@ impl Connection {
     /// (nobody is waiting for that statement any more).
     pub(crate) async fn step(&mut self, draining: bool) -> Result<Step> {
         let r = self.step_inner(draining).await;
+        if self.is_idle() && self.io.buffered() > 0 {
+            // The response chain is over, yet more bytes came: the stream is out of step
+            // with the commands (a corrupted length or a packet the client misread), and
+            // what was read may belong to another answer. Nothing from it is returned.
+            return Err(self.fail(leftover_bytes(self.io.buffered())));
+        }
         r.map_err(|e| self.fail(e))
     }
 
@@ -157,6 +169,11 @@ impl Connection {
                     QueryResponse::LocalInfile { filename } => {
                         self.send_local_infile(&filename, draining).await?;
                         Ok(Step::Progress)
+                    }
+                    QueryResponse::ResultSet { column_count, .. } if column_count > MAX_COLUMNS => {
+                        Err(Error::protocol(format!(
+                            "result set header announces {column_count} columns (at most {MAX_COLUMNS} are accepted)"
+                        )))
                     }
                     QueryResponse::ResultSet { column_count, metadata_follows: false } => {
                         self.cached_result(column_count)
@@ -381,6 +398,14 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// The error for bytes left in the receive buffer after a response ended.
+#[cold]
+pub(crate) fn leftover_bytes(n: usize) -> Error {
+    Error::protocol(format!(
+        "{n} bytes arrived after the end of the server's response; the connection is out of step and was closed"
+    ))
 }
 
 /// The head of one statement's response.

@@ -223,9 +223,10 @@ impl<'p, 's> Batcher<'p, 's> {
 
 impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
     /// The batch size limit: `max_stmt_length`, and never more than the connection's
-    /// `max_allowed_packet` allows for a COM_QUERY (one byte goes to the command).
+    /// `max_allowed_packet` allows for a COM_QUERY (one byte goes to the command): the
+    /// configured one, else the server's once known, else 16 MiB.
     fn batch_limit(&self) -> usize {
-        self.core.max_stmt_length.min(self.core.conn.options().max_allowed_packet.saturating_sub(1))
+        self.core.max_stmt_length.min(self.core.conn.packet_limit().saturating_sub(1))
     }
 
     /// Runs `sql` once per parameter row. `INSERT`/`REPLACE ... VALUES (%s, ...)` is
@@ -294,7 +295,7 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
             return Ok(None);
         }
         let id = prepared.statement_id;
-        let max_packet = self.core.conn.options().max_allowed_packet;
+        let max_packet = self.core.conn.packet_limit();
         let mut batcher = BulkBatcher::new(&bulk, self.batch_limit());
         let (mut sending, mut next) = (Vec::new(), Vec::new());
         let (mut count, mut seq) = batcher.encode_command(id, rows, max_packet, &mut sending)?;

@@ -14,9 +14,11 @@ use super::stream::Stream;
 use crate::error::{client_code, Error, Result};
 use crate::protocol::packet::{find_frame, join_chunks, Frame, HEADER_LEN};
 
-/// Largest logical packet the client accepts from the server (MySQL's own upper bound
-/// for max_allowed_packet).
-pub const MAX_INCOMING_PACKET: usize = 1 << 30;
+/// Default for the largest logical packet the client accepts from the server
+/// (`ConnectOptions::max_incoming_packet`): one row, column definition or OK packet. Large
+/// enough for any row of a server at MariaDB's default max_allowed_packet (16 MiB) and
+/// MySQL 8's (64 MiB); small enough that a hostile length costs at most this much memory.
+pub const DEFAULT_MAX_INCOMING_PACKET: usize = 64 << 20;
 
 /// Room made in the receive buffer when it runs low: large, so that a big result is read
 /// with few syscalls (measured: 64 KiB → 256 KiB cut client CPU per scanned row by ~7%).
@@ -32,8 +34,13 @@ pub struct PacketStream {
     wpos: usize,
     /// Whether the last socket read filled the buffer's free space (more was waiting).
     last_read_filled: bool,
-    /// Sequence id expected on the next packet read, and used on the next write.
+    /// Sequence id expected on the next packet read, and used on the next write. Every
+    /// packet read is checked against it: an id out of step means a lost, repeated or
+    /// corrupted packet, and nothing read after it could be trusted.
     pub(crate) seq: u8,
+    /// Largest logical packet accepted from the server.
+    pub(crate) max_incoming: usize,
+    /// Bound on each wait for server data (restarted whenever bytes arrive).
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
 }
@@ -47,6 +54,7 @@ impl PacketStream {
             wpos: 0,
             last_read_filled: false,
             seq: 0,
+            max_incoming: DEFAULT_MAX_INCOMING_PACKET,
             read_timeout: None,
             write_timeout: None,
         }
@@ -102,18 +110,11 @@ impl PacketStream {
     }
 
     /// Reads one logical packet (chunks of 16 MiB joined) and returns its payload.
+    /// `read_timeout` bounds each wait for bytes, not the whole packet: a large row that
+    /// keeps arriving is not cut off.
     pub async fn read_packet(&mut self) -> Result<Bytes> {
-        match self.read_timeout {
-            Some(t) => tokio::time::timeout(t, self.read_packet_inner())
-                .await
-                .map_err(|_| Error::Timeout { what: "read", after: t })?,
-            None => self.read_packet_inner().await,
-        }
-    }
-
-    async fn read_packet_inner(&mut self) -> Result<Bytes> {
         loop {
-            if let Some(frame) = find_frame(&self.rbuf, MAX_INCOMING_PACKET)? {
+            if let Some(frame) = find_frame(&self.rbuf, self.max_incoming, self.seq)? {
                 // Complete packet present: consume it in one synchronous step.
                 self.seq = frame.last_seq.wrapping_add(1);
                 let wire = self.rbuf.split_to(frame.wire_len);
@@ -123,35 +124,43 @@ impl PacketStream {
                     Bytes::from(join_chunks(&wire, &frame))
                 });
             }
-            let spare = self.rbuf.capacity() - self.rbuf.len();
-            if spare < INITIAL_READ_BUFFER / 2 {
-                // Take a large step only while the server is streaming faster than we
-                // read (the last read filled all the room it had); a connection that
-                // sees small responses keeps a small buffer.
-                self.rbuf.reserve(if self.last_read_filled { READ_CHUNK } else { INITIAL_READ_BUFFER });
-            }
-            let room = self.rbuf.capacity() - self.rbuf.len();
-            let n = self
-                .stream
-                .read_buf(&mut self.rbuf)
-                .await
-                .map_err(|e| Error::io(client_code::SERVER_LOST, "reading from the server", e))?;
-            self.last_read_filled = n == room;
-            if n == 0 {
-                return Err(Error::Io {
-                    code: client_code::SERVER_LOST,
-                    message: "lost connection to server (the server closed the connection)".into(),
-                    source: None,
-                });
-            }
+            self.fill().await?;
         }
+    }
+
+    /// Waits for more bytes from the server and appends them to the receive buffer.
+    /// Cancel-safe: tokio's `read_buf` either appends what it read or reads nothing.
+    async fn fill(&mut self) -> Result<()> {
+        let spare = self.rbuf.capacity() - self.rbuf.len();
+        if spare < INITIAL_READ_BUFFER / 2 {
+            // Take a large step only while the server is streaming faster than we
+            // read (the last read filled all the room it had); a connection that
+            // sees small responses keeps a small buffer.
+            self.rbuf.reserve(if self.last_read_filled { READ_CHUNK } else { INITIAL_READ_BUFFER });
+        }
+        let room = self.rbuf.capacity() - self.rbuf.len();
+        let read = self.stream.read_buf(&mut self.rbuf);
+        let n = match self.read_timeout {
+            Some(t) => tokio::time::timeout(t, read).await.map_err(|_| Error::Timeout { what: "read", after: t })?,
+            None => read.await,
+        }
+        .map_err(|e| Error::io(client_code::SERVER_LOST, "reading from the server", e))?;
+        self.last_read_filled = n == room;
+        if n == 0 {
+            return Err(Error::Io {
+                code: client_code::SERVER_LOST,
+                message: "lost connection to server (the server closed the connection)".into(),
+                source: None,
+            });
+        }
+        Ok(())
     }
 
     /// The next logical packet if it is complete in the buffer and a single chunk: its
     /// payload and frame, without consuming it. The typed row path decodes straight from
     /// this slice (no `Bytes` handle, no await per row); [`consume`] then drops it.
     pub fn peek_buffered(&self) -> Result<Option<(&[u8], Frame)>> {
-        match find_frame(&self.rbuf, MAX_INCOMING_PACKET)? {
+        match find_frame(&self.rbuf, self.max_incoming, self.seq)? {
             Some(frame) if frame.chunks == 1 => Ok(Some((&self.rbuf[HEADER_LEN..frame.wire_len], frame))),
             _ => Ok(None),
         }

@@ -46,6 +46,11 @@ impl FormatContext {
         FormatContext { no_backslash_escapes, hex_bytes: false, refused: charset_refusal(charset) }
     }
 
+    /// A context whose every use fails with `message` (the session's charset is not known).
+    pub(crate) fn refusing(no_backslash_escapes: bool, message: &str) -> FormatContext {
+        FormatContext { no_backslash_escapes, hex_bytes: false, refused: Some(message.into()) }
+    }
+
     /// True when quotes are doubled instead of backslash-escaped.
     pub fn no_backslash_escapes(&self) -> bool {
         self.no_backslash_escapes
