@@ -65,6 +65,7 @@ pub struct ConnectOptions {
     pub(crate) ssl_cert: Option<PathBuf>,
     pub(crate) ssl_key: Option<PathBuf>,
     pub(crate) server_public_key: Option<Arc<Vec<u8>>>,
+    pub(crate) allow_public_key_retrieval: bool,
     pub(crate) program_name: Option<String>,
     pub(crate) local_infile: LocalInfile,
     pub(crate) max_allowed_packet: usize,
@@ -96,6 +97,7 @@ impl Default for ConnectOptions {
             ssl_cert: None,
             ssl_key: None,
             server_public_key: None,
+            allow_public_key_retrieval: false,
             program_name: None,
             local_infile: LocalInfile::Disabled,
             max_allowed_packet: 16 * 1024 * 1024,
@@ -195,10 +197,24 @@ impl ConnectOptions {
         self.ssl_key = Some(path.into());
         self
     }
-    /// The server's RSA public key (PEM), for sha256_password / caching_sha2_password full
-    /// authentication without TLS; saves the round trip that asks the server for it.
+    /// The server's RSA public key (PEM, `BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`),
+    /// for sha256_password and caching_sha2_password full authentication over plain TCP
+    /// (no TLS, no unix socket): the password is sent encrypted with this key. Without it
+    /// (and without [`allow_public_key_retrieval`](Self::allow_public_key_retrieval)) such
+    /// a connection is refused rather than sending the password.
     pub fn server_public_key(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.server_public_key = Some(Arc::new(pem.into()));
+        self
+    }
+    /// Let the client ask the server for its RSA public key when sha256_password or
+    /// caching_sha2_password full authentication runs over plain TCP and no
+    /// [`server_public_key`](Self::server_public_key) is given (off by default; URL
+    /// `allow_public_key_retrieval=true`). The key is not authenticated: whoever answers,
+    /// a rogue server or anybody between client and server, can send its own key and
+    /// decrypt the password. Prefer TLS or a configured key; this is libmysqlclient's
+    /// `--get-server-public-key` and Connector/J's `allowPublicKeyRetrieval`.
+    pub fn allow_public_key_retrieval(mut self, on: bool) -> Self {
+        self.allow_public_key_retrieval = on;
         self
     }
     /// Sent as the `program_name` connection attribute.
@@ -305,6 +321,9 @@ impl ConnectOptions {
                     .map_err(|_| Error::Interface("URL option `stmt_cache_size` must be a count".into()))?
             }
             "enable_cleartext_plugin" => self.enable_cleartext_plugin = flag(value)?,
+            "allow_public_key_retrieval" | "allowpublickeyretrieval" | "get_server_public_key" => {
+                self.allow_public_key_retrieval = flag(value)?
+            }
             "max_allowed_packet" => {
                 self.max_allowed_packet = value
                     .parse()
@@ -329,8 +348,8 @@ impl FromStr for ConnectOptions {
     /// Parses `mysql://user:password@host:port/db?option=value&...` (also `mariadb://`).
     /// Options: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, charset, sql_mode,
     /// init_command, autocommit, connect_timeout, read_timeout, write_timeout (seconds),
-    /// program_name, echo, multi_statements, enable_cleartext_plugin, max_allowed_packet,
-    /// stmt_cache_size.
+    /// program_name, echo, multi_statements, enable_cleartext_plugin,
+    /// allow_public_key_retrieval, max_allowed_packet, stmt_cache_size.
     fn from_str(url: &str) -> Result<Self> {
         let rest = url
             .strip_prefix("mysql://")
@@ -492,6 +511,16 @@ mod tests {
             assert!(!e.to_string().contains("secret"), "{bad}: {e}");
             assert_eq!(e.kind(), crate::ErrorKind::Interface, "{bad}");
         }
+    }
+
+    #[test]
+    fn public_key_retrieval_is_opt_in() {
+        assert!(!ConnectOptions::new().allow_public_key_retrieval);
+        assert!(ConnectOptions::new().allow_public_key_retrieval(true).allow_public_key_retrieval);
+        let o: ConnectOptions = "mysql://u:p@h/db?allow_public_key_retrieval=true".parse().unwrap();
+        assert!(o.allow_public_key_retrieval);
+        let o: ConnectOptions = "mysql://u:p@h/db?allowPublicKeyRetrieval=false".parse().unwrap();
+        assert!(!o.allow_public_key_retrieval);
     }
 
     #[test]
