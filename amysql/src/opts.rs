@@ -24,9 +24,12 @@ pub enum SslMode {
     Preferred,
     /// Require TLS; do not verify the certificate.
     Required,
-    /// Require TLS and verify the certificate chain against `ssl_ca` (or the system roots).
+    /// Require TLS and verify the certificate chain against `ssl_ca`, which is required
+    /// (connecting without it is refused: public roots without a name check would accept
+    /// any publicly trusted certificate for any domain).
     VerifyCa,
-    /// Like `VerifyCa`, and also check that the certificate names the host.
+    /// Require TLS, verify the chain against `ssl_ca` (or, without it, the public web
+    /// roots bundled from webpki-roots), and check that the certificate names the host.
     VerifyIdentity,
 }
 
