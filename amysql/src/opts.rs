@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 
+mod url;
+
 use crate::conn::local_infile::LocalInfile;
 use crate::error::{Error, Result};
 
@@ -24,9 +26,12 @@ pub enum SslMode {
     Preferred,
     /// Require TLS; do not verify the certificate.
     Required,
-    /// Require TLS and verify the certificate chain against `ssl_ca` (or the system roots).
+    /// Require TLS and verify the certificate chain against `ssl_ca`, which is required
+    /// (connecting without it is refused: public roots without a name check would accept
+    /// any publicly trusted certificate for any domain).
     VerifyCa,
-    /// Like `VerifyCa`, and also check that the certificate names the host.
+    /// Require TLS, verify the chain against `ssl_ca` (or, without it, the public web
+    /// roots bundled from webpki-roots), and check that the certificate names the host.
     VerifyIdentity,
 }
 
@@ -65,6 +70,7 @@ pub struct ConnectOptions {
     pub(crate) ssl_cert: Option<PathBuf>,
     pub(crate) ssl_key: Option<PathBuf>,
     pub(crate) server_public_key: Option<Arc<Vec<u8>>>,
+    pub(crate) allow_public_key_retrieval: bool,
     pub(crate) program_name: Option<String>,
     pub(crate) local_infile: LocalInfile,
     /// Explicit limit on what the client sends; `None` follows the server's
@@ -99,6 +105,7 @@ impl Default for ConnectOptions {
             ssl_cert: None,
             ssl_key: None,
             server_public_key: None,
+            allow_public_key_retrieval: false,
             program_name: None,
             local_infile: LocalInfile::Disabled,
             max_allowed_packet: None,
@@ -199,10 +206,24 @@ impl ConnectOptions {
         self.ssl_key = Some(path.into());
         self
     }
-    /// The server's RSA public key (PEM), for sha256_password / caching_sha2_password full
-    /// authentication without TLS; saves the round trip that asks the server for it.
+    /// The server's RSA public key (PEM, `BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`),
+    /// for sha256_password and caching_sha2_password full authentication over plain TCP
+    /// (no TLS, no unix socket): the password is sent encrypted with this key. Without it
+    /// (and without [`allow_public_key_retrieval`](Self::allow_public_key_retrieval)) such
+    /// a connection is refused rather than sending the password.
     pub fn server_public_key(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.server_public_key = Some(Arc::new(pem.into()));
+        self
+    }
+    /// Let the client ask the server for its RSA public key when sha256_password or
+    /// caching_sha2_password full authentication runs over plain TCP and no
+    /// [`server_public_key`](Self::server_public_key) is given (off by default; URL
+    /// `allow_public_key_retrieval=true`). The key is not authenticated: whoever answers,
+    /// a rogue server or anybody between client and server, can send its own key and
+    /// decrypt the password. Prefer TLS or a configured key; this is libmysqlclient's
+    /// `--get-server-public-key` and Connector/J's `allowPublicKeyRetrieval`.
+    pub fn allow_public_key_retrieval(mut self, on: bool) -> Self {
+        self.allow_public_key_retrieval = on;
         self
     }
     /// Sent as the `program_name` connection attribute.
@@ -321,6 +342,9 @@ impl ConnectOptions {
                     .map_err(|_| Error::Interface("URL option `stmt_cache_size` must be a count".into()))?
             }
             "enable_cleartext_plugin" => self.enable_cleartext_plugin = flag(value)?,
+            "allow_public_key_retrieval" | "allowpublickeyretrieval" | "get_server_public_key" => {
+                self.allow_public_key_retrieval = flag(value)?
+            }
             "max_allowed_packet" => {
                 self.max_allowed_packet = Some(
                     value
@@ -350,65 +374,76 @@ impl FromStr for ConnectOptions {
     type Err = Error;
 
     /// Parses `mysql://user:password@host:port/db?option=value&...` (also `mariadb://`).
+    /// Percent-encode reserved characters in the user, password and database name; an
+    /// unencoded `/`, `@`, `:`, `#` or `?` in a password is still understood (the rules are
+    /// in `opts/url.rs`), but in a URL without a user an `@` in the database name must be
+    /// written `%40`. URL errors never quote the user, the password, or any part that might
+    /// belong to them.
     /// Options: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, charset, sql_mode,
     /// init_command, autocommit, connect_timeout, read_timeout, write_timeout (seconds),
-    /// program_name, echo, multi_statements, enable_cleartext_plugin, max_allowed_packet,
-    /// max_incoming_packet, stmt_cache_size.
+    /// program_name, echo, multi_statements, enable_cleartext_plugin,
+    /// allow_public_key_retrieval, max_allowed_packet, max_incoming_packet, stmt_cache_size.
     fn from_str(url: &str) -> Result<Self> {
         let rest = url
             .strip_prefix("mysql://")
             .or_else(|| url.strip_prefix("mariadb://"))
             .ok_or_else(|| Error::Interface("connection URL must start with mysql:// or mariadb://".into()))?;
-        let (main, query) = match rest.split_once('?') {
-            Some((m, q)) => (m, Some(q)),
-            None => (rest, None),
-        };
-        let (authority, path) = match main.split_once('/') {
-            Some((a, p)) => (a, p),
-            None => (main, ""),
-        };
-        let mut opts = ConnectOptions::new();
-        let hostport = match authority.rsplit_once('@') {
-            Some((userinfo, hostport)) => {
-                let (user, pass) = match userinfo.split_once(':') {
-                    Some((u, p)) => (u, Some(p)),
-                    None => (userinfo, None),
-                };
-                opts.user = decode(user, "user")?;
-                if let Some(p) = pass {
-                    opts.password = Some(decode(p, "password")?);
+        // With an `@` after the first `?`, the options may hold part of a password that
+        // contains an unencoded `?`: their errors then name no option and no value.
+        let quote = !rest.split_once('?').is_some_and(|(_, q)| q.contains('@'));
+        // When no reading holds, report the first one whose shape was right (its values
+        // were wrong), else the first shape error: that is the likelier intended reading.
+        let (mut shape_err, mut value_err) = (None, None);
+        for reading in url::readings(rest) {
+            match reading {
+                Err(e) => {
+                    shape_err.get_or_insert(e);
                 }
-                hostport
+                Ok(parts) => match ConnectOptions::from_parts(parts, quote) {
+                    Ok(opts) => return Ok(opts),
+                    Err(e) => {
+                        value_err.get_or_insert(e);
+                    }
+                },
             }
-            None => authority,
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| Error::Interface("connection URL: unterminated [IPv6] host".into()))?;
-            (h, after.strip_prefix(':'))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            }
-        };
-        if !host.is_empty() {
-            opts.host = decode(host, "host")?;
         }
-        if let Some(p) = port {
-            opts.port = p
-                .parse()
-                .map_err(|_| Error::Interface(format!("connection URL: port `{p}` is not a number from 0 to 65535")))?;
+        Err(value_err.or(shape_err).unwrap_or_else(|| Error::Interface("connection URL cannot be parsed".into())))
+    }
+}
+
+impl ConnectOptions {
+    fn from_parts(parts: url::UrlParts<'_>, quote: bool) -> Result<Self> {
+        let mut opts = ConnectOptions::new();
+        if let Some(user) = parts.user {
+            opts.user = decode(user, "user")?;
         }
-        let db = path.trim_end_matches('/');
-        if !db.is_empty() {
-            opts.db = Some(decode(db, "database")?);
+        if let Some(p) = parts.password {
+            opts.password = Some(decode(p, "password")?);
         }
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        if !parts.host.is_empty() {
+            opts.host = decode(parts.host, "host")?;
+        }
+        if let Some(port) = parts.port {
+            opts.port = port;
+        }
+        if !parts.db.is_empty() {
+            opts.db = Some(decode(parts.db, "database")?);
+        }
+        for pair in parts.query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = decode(v, "option value")?;
-            opts = opts.apply_param(&decode(k, "option name")?, &v)?;
+            opts = opts.apply_param(&decode(k, "option name")?, &v).map_err(|e| {
+                if quote {
+                    e
+                } else {
+                    Error::Interface(
+                        "connection URL: an option is unknown or has an invalid value (not quoted: with an `@` \
+                         after the `?` the options may hold part of a password; percent-encode `?` in a \
+                         password as %3F)"
+                            .into(),
+                    )
+                }
+            })?;
         }
         Ok(opts)
     }
@@ -499,22 +534,118 @@ mod tests {
         assert_eq!(o.unix_socket, Some(PathBuf::from("/run/mysqld.sock")));
     }
 
+    /// Every 4-character piece of `secret`: none may show up in an error.
+    fn fragments(secret: &str) -> Vec<String> {
+        let chars: Vec<char> = secret.chars().collect();
+        if chars.len() < 4 {
+            return vec![secret.to_string()];
+        }
+        chars.windows(4).map(|w| w.iter().collect()).collect()
+    }
+
+    fn percent_encode_all(s: &str) -> String {
+        s.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
     #[test]
     fn malformed_urls_are_errors_without_secrets() {
-        for bad in [
-            "postgres://u:secret@h/db",
-            "mysql://u:secret@h:99999/db",
-            "mysql://u:secret@h:port/db",
-            "mysql://u:secret@[::1/db",
-            "mysql://u:secret@h/db?ssl-mode=sometimes",
-            "mysql://u:secret@h/db?frobnicate=1",
-            "mysql://u:secret@h/db?connect_timeout=-1",
-            "mysql://u:secret@h/%ff",
-        ] {
-            let e = bad.parse::<ConnectOptions>().unwrap_err();
-            assert!(!e.to_string().contains("secret"), "{bad}: {e}");
-            assert_eq!(e.kind(), crate::ErrorKind::Interface, "{bad}");
+        // Secrets share no 4-character piece with the fixed error texts, so a match can
+        // only be an echo. Each holds characters that are reserved in URLs.
+        let users = ["zqKyl3", "zq/Ky:l3", "zq%zzKy", "zq@Kyl3"];
+        let passwords = [
+            "Xv9Rq/wT7k",
+            "Xv9Rq?wT7k",
+            "Xv9:Rq:wT7k",
+            "Xv9@Rq@wT7k",
+            "Xv9#Rq#wT7k",
+            "Xv9[Rq]wT7k",
+            "Xv9/Rq@wT?7k",
+            "Xv9Rq%zzwT7k",
+            "Xv9Rq%ff%fewT7k",
+            "4821/9730",
+            "4821?9730=@",
+            "Xv9&Rq=wT7k",
+        ];
+        let templates = [
+            "postgres://{u}:{p}@db.example/app",
+            "mysql://{u}:{p}@db.example:99999/app",
+            "mysql://{u}:{p}@db.example:port/app",
+            "mysql://{u}:{p}@db.example:3306:3307/app",
+            "mysql://{u}:{p}@[::1/app",
+            "mysql://{u}:{p}@[::1]x/app",
+            "mysql://{u}:{p}@db example/app",
+            "mysql://{u}:{p}@db.example/a/b",
+            "mysql://{u}:{p}@db.example/%ff",
+            "mysql://{u}:{p}@db.example/app?ssl-mode=sometimes",
+            "mysql://{u}:{p}@db.example/app?frobnicate=1",
+            "mysql://{u}:{p}@db.example/app?connect_timeout=-1",
+            "mysql://{u}:{p}@db.example/app?autocommit=maybe&echo=1",
+            "mysql://{u}:{p}@db.example:3306/app?%ff=1",
+        ];
+        let mut checked = 0;
+        for user in users {
+            for password in passwords {
+                // Raw (as people paste them) and properly percent-encoded.
+                for (u, p) in
+                    [(user.to_string(), password.to_string()), (percent_encode_all(user), percent_encode_all(password))]
+                {
+                    for t in templates {
+                        let url = t.replace("{u}", &u).replace("{p}", &p);
+                        let e = match url.parse::<ConnectOptions>() {
+                            Err(e) => e,
+                            Ok(o) => panic!("{url} parsed: {o:?}"),
+                        };
+                        assert_eq!(e.kind(), crate::ErrorKind::Interface, "{url}");
+                        let text = format!("{e} {e:?}");
+                        for secret in [user, password, u.as_str(), p.as_str()] {
+                            for piece in fragments(secret) {
+                                assert!(!text.contains(&piece), "{url}: `{piece}` in: {text}");
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
         }
+        assert_eq!(checked, users.len() * passwords.len() * 2 * templates.len());
+    }
+
+    #[test]
+    fn unencoded_userinfo_characters_are_understood() {
+        // The issue's example: `/` in the password used to end the authority.
+        let o: ConnectOptions = "mysql://u:Passw0rd/xyz@db.example:3306/app".parse().unwrap();
+        assert_eq!((o.user.as_str(), o.password.as_deref()), ("u", Some("Passw0rd/xyz")));
+        assert_eq!((o.host.as_str(), o.port, o.db.as_deref()), ("db.example", 3306, Some("app")));
+        for (url, user, password, db) in [
+            ("mysql://u:p@ss/w@db.example/app", "u", "p@ss/w", Some("app")),
+            ("mysql://u:4821/9730@db.example", "u", "4821/9730", None),
+            ("mysql://u:4821?9730@db.example/app", "u", "4821?9730", Some("app")),
+            ("mysql://u:pa?ss@db.example/app?ssl-mode=disabled", "u", "pa?ss", Some("app")),
+            ("mysql://u:a:b#c[d]@db.example/app", "u", "a:b#c[d]", Some("app")),
+            ("mysql://us/er:pw@db.example/app", "us/er", "pw", Some("app")),
+            // A user given: the database name may hold `@`, options may too.
+            ("mysql://u:pw@db.example/my@db?init_command=SET%20@x%3D1", "u", "pw", Some("my@db")),
+        ] {
+            let o: ConnectOptions = url.parse().unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!((o.user.as_str(), o.password.as_deref()), (user, Some(password)), "{url}");
+            assert_eq!((o.host.as_str(), o.db.as_deref()), ("db.example", db), "{url}");
+        }
+        let o: ConnectOptions = "mysql://u:pa?ss@db.example/app?ssl-mode=disabled".parse().unwrap();
+        assert_eq!(o.ssl_mode, SslMode::Disabled);
+        // No user: an `@` in the options stays there.
+        let o: ConnectOptions = "mysql://db.example/app?init_command=SET%20@x%3D1".parse().unwrap();
+        assert_eq!((o.user.as_str(), o.host.as_str()), ("", "db.example"));
+        assert_eq!(o.init_command.as_deref(), Some("SET @x=1"));
+    }
+
+    #[test]
+    fn public_key_retrieval_is_opt_in() {
+        assert!(!ConnectOptions::new().allow_public_key_retrieval);
+        assert!(ConnectOptions::new().allow_public_key_retrieval(true).allow_public_key_retrieval);
+        let o: ConnectOptions = "mysql://u:p@h/db?allow_public_key_retrieval=true".parse().unwrap();
+        assert!(o.allow_public_key_retrieval);
+        let o: ConnectOptions = "mysql://u:p@h/db?allowPublicKeyRetrieval=false".parse().unwrap();
+        assert!(!o.allow_public_key_retrieval);
     }
 
     #[test]

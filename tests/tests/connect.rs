@@ -82,11 +82,30 @@ async fn verify_identity_rejects_wrong_name_and_verify_ca_rejects_unknown_ca() {
     assert!(matches!(e, amysql::Error::Tls(_)), "{e}");
     // verify_ca ignores the name.
     amysql::connect(opts.ssl_mode(SslMode::VerifyCa)).await.unwrap();
-    // No CA given: the system roots do not know our test CA.
+    // No CA given: verify_identity falls back to the public web roots, which do not know
+    // our test CA (verify_ca without a CA is refused outright, see below).
     let opts: ConnectOptions = s.url().parse().unwrap();
-    let e = amysql::connect(opts.ssl_mode(SslMode::VerifyCa)).await.unwrap_err();
+    let e = amysql::connect(opts.ssl_mode(SslMode::VerifyIdentity).host("127.0.0.1")).await.unwrap_err();
     assert!(matches!(e, amysql::Error::Tls(_)), "{e}");
     relay.abort();
+}
+
+/// verify_ca without ssl_ca would accept any publicly trusted certificate for any name;
+/// it is refused before the client even connects.
+#[tokio::test]
+async fn verify_ca_without_ssl_ca_is_refused_before_connecting() {
+    use amysql_tests::fake_server::{test_tls_config, FakeConfig, FakeServer};
+    let (tls, _ca) = test_tls_config();
+    let mut cfg = FakeConfig::new("mysql_native_password");
+    cfg.tls = Some(tls);
+    let fake = FakeServer::start(cfg).await;
+    let e = amysql::connect(format!("{}?ssl-mode=verify_ca", fake.url()).as_str()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Interface, "{e}");
+    assert!(e.to_string().contains("ssl_ca") && e.to_string().contains("verify_identity"), "{e}");
+    let opts: ConnectOptions = fake.url().parse().unwrap();
+    let e = amysql::connect(opts.ssl_mode(SslMode::VerifyCa)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Interface, "{e}");
+    assert!(fake.log().is_empty(), "nothing may be sent under the refused setting: {:?}", fake.log());
 }
 
 #[tokio::test]

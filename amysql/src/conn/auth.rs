@@ -21,6 +21,31 @@ pub(crate) fn is_known(name: &str) -> bool {
     )
 }
 
+/// Server packets one authentication exchange may take before the client gives up. The
+/// longest real exchange, caching_sha2_password full authentication with key retrieval
+/// after an auth switch, takes four (switch, "full auth", public key, OK); the margin is
+/// for servers that add a step, and the cap stops a server that never finishes from
+/// holding the connection until `connect_timeout`.
+pub(crate) const MAX_AUTH_ROUNDS: usize = 8;
+
+/// Why the password cannot be sent over plain TCP without a trusted RSA key. Retrieving
+/// the key from the server would hand it to whoever answers: any server, or anybody in
+/// between, could send its own key and decrypt the password.
+fn no_trusted_key(plugin_name: &str) -> Error {
+    Error::Auth(format!(
+        "{plugin_name} needs to send the password, and the connection has neither TLS nor a unix socket; \
+         give the server's RSA public key with ConnectOptions::server_public_key(pem), use TLS, \
+         or let the server supply its key with allow_public_key_retrieval(true) \
+         (URL allow_public_key_retrieval=true), which trusts whoever answers"
+    ))
+}
+
+/// Whether sha256_password's first response is the request for the server's key (the
+/// exchange then expects the key back, and nothing else is accepted as one).
+fn sha256_requests_key(password: &[u8], secure: bool, opts: &ConnectOptions) -> bool {
+    !password.is_empty() && !secure && opts.server_public_key.is_none() && opts.allow_public_key_retrieval
+}
+
 fn with_nul(password: &[u8]) -> Vec<u8> {
     let mut v = password.to_vec();
     v.push(0);
@@ -46,8 +71,10 @@ pub(crate) fn initial_response(
                 with_nul(password)
             } else if let Some(key) = &opts.server_public_key {
                 plugin::rsa_encrypt_password(password, nonce, key)?
-            } else {
+            } else if sha256_requests_key(password, secure, opts) {
                 vec![plugin::SHA256_REQUEST_PUBLIC_KEY]
+            } else {
+                return Err(no_trusted_key(plugin_name));
             }
         }
         plugin::MYSQL_CLEAR_PASSWORD => {
@@ -88,8 +115,11 @@ impl Connection {
         let opts = self.opts.clone();
         let password = opts.password.clone().unwrap_or_default();
         let password = password.as_bytes();
-        let mut asked_for_key = false;
-        loop {
+        // Set when the client has just asked for the server's RSA key: a key is accepted
+        // only as the answer to that request, and only once.
+        let mut asked_for_key =
+            plugin_name == plugin::SHA256_PASSWORD && sha256_requests_key(password, self.io.stream.is_secure(), &opts);
+        for _ in 0..MAX_AUTH_ROUNDS {
             let p = self.io.read_packet().await?;
             match p.first() {
                 Some(0x00) => {
@@ -110,6 +140,8 @@ impl Connection {
                     nonce = r.eof_string().to_vec();
                     let secure = self.io.stream.is_secure();
                     let resp = initial_response(&plugin_name, password, &nonce, secure, &opts)?;
+                    asked_for_key =
+                        plugin_name == plugin::SHA256_PASSWORD && sha256_requests_key(password, secure, &opts);
                     self.send_auth_data(&resp);
                     self.io.flush().await?;
                 }
@@ -125,6 +157,10 @@ impl Connection {
                 None => return Err(Error::protocol("empty packet during authentication")),
             }
         }
+        Err(Error::Auth(format!(
+            "the server did not finish authentication within {MAX_AUTH_ROUNDS} rounds \
+             (auth switch / more-data packets); giving up"
+        )))
     }
 
     /// Answers an AuthMoreData packet. `None` means: nothing to send, read on.
@@ -141,18 +177,27 @@ impl Connection {
         match plugin_name {
             plugin::CACHING_SHA2_PASSWORD if data == [plugin::CACHING_SHA2_FAST_AUTH_OK] => Ok(None),
             plugin::CACHING_SHA2_PASSWORD if data == [plugin::CACHING_SHA2_FULL_AUTH] => {
-                if secure {
+                if secure || password.is_empty() {
+                    // An empty password is no secret: it needs no key.
                     Ok(Some(with_nul(password)))
                 } else if let Some(key) = &self.opts.server_public_key {
                     plugin::rsa_encrypt_password(password, nonce, key).map(Some)
-                } else {
+                } else if self.opts.allow_public_key_retrieval {
                     *asked_for_key = true;
                     Ok(Some(vec![plugin::CACHING_SHA2_REQUEST_PUBLIC_KEY]))
+                } else {
+                    Err(no_trusted_key(plugin_name))
                 }
             }
             plugin::CACHING_SHA2_PASSWORD | plugin::SHA256_PASSWORD if is_pem => {
-                if !*asked_for_key && plugin_name == plugin::CACHING_SHA2_PASSWORD {
-                    return Err(Error::Auth("the server sent a public key nobody asked for".into()));
+                // A key the client did not ask for is how a man in the middle would swap
+                // in its own key after the client used a configured one (or TLS).
+                if !std::mem::take(asked_for_key) {
+                    return Err(Error::Auth(
+                        "the server sent an RSA public key the client did not ask for; refusing to \
+                         encrypt the password with it"
+                            .into(),
+                    ));
                 }
                 plugin::rsa_encrypt_password(password, nonce, data).map(Some)
             }
@@ -185,10 +230,16 @@ mod tests {
     }
 
     #[test]
-    fn sha256_without_tls_or_key_requests_the_key() {
+    fn sha256_without_tls_or_key_requests_the_key_only_when_allowed() {
         let opts = ConnectOptions::new();
-        assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", false, &opts).unwrap(), vec![1]);
+        let e = initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", false, &opts).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("server_public_key") && text.contains("allow_public_key_retrieval"), "{text}");
+        assert!(matches!(e, Error::Auth(_)), "{e:?}");
+        // TLS or a unix socket: the password goes as it is; an empty password needs no key.
         assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", true, &opts).unwrap(), b"pw\0");
         assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"", b"n", false, &opts).unwrap(), vec![0]);
+        let opts = opts.allow_public_key_retrieval(true);
+        assert_eq!(initial_response(plugin::SHA256_PASSWORD, b"pw", b"n", false, &opts).unwrap(), vec![1]);
     }
 }

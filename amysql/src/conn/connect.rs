@@ -80,6 +80,9 @@ fn connect_attributes(opts: &ConnectOptions) -> Vec<(&'static str, String)> {
 async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     let charset = charset::by_name(&opts.charset)
         .ok_or_else(|| Error::Interface(format!("unknown charset `{}`", opts.charset)))?;
+    // Before any byte goes out, and whatever the transport: a unix socket skips TLS, but
+    // the setting is wrong all the same and would bite on the next TCP host.
+    tls::check_options(&opts)?;
     let stream = open_transport(&opts).await?;
     let is_socket = !matches!(stream, Stream::Tcp(_));
     let mut io = PacketStream::new(stream);

@@ -33,8 +33,27 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// Refuses TLS settings that would verify less than they claim; checked before the client
+/// connects, so nothing is sent under them.
+///
+/// `verify_ca` without `ssl_ca` would check the chain against the public web roots and
+/// skip the name: any publicly trusted certificate, issued for any domain, would pass.
+/// MySQL's `VERIFY_CA` requires a CA for the same reason. `verify_identity` may use the
+/// public roots, since it checks that the certificate names the host.
+pub fn check_options(opts: &ConnectOptions) -> Result<()> {
+    if opts.ssl_mode == SslMode::VerifyCa && opts.ssl_ca.is_none() {
+        return Err(Error::Interface(
+            "ssl-mode verify_ca needs the CA to verify against: set ssl_ca (URL ssl-ca=<path>), \
+             or use verify_identity, which also checks the server's name"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Builds the rustls configuration the options ask for.
 pub fn client_config(opts: &ConnectOptions) -> Result<Arc<ClientConfig>> {
+    check_options(opts)?;
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_err("TLS setup", e))?;
@@ -47,6 +66,8 @@ pub fn client_config(opts: &ConnectOptions) -> Result<Arc<ClientConfig>> {
                         roots.add(c).map_err(|e| tls_err("adding ssl-ca certificate", e))?;
                     }
                 }
+                // Only verify_identity gets here (check_options): the name check is what
+                // makes public roots meaningful.
                 None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
             }
             let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
@@ -159,5 +180,21 @@ impl ServerCertVerifier for ChainVerifier {
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.webpki.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_ca_without_a_ca_is_refused() {
+        let e = client_config(&ConnectOptions::new().ssl_mode(SslMode::VerifyCa)).unwrap_err();
+        assert!(matches!(e, Error::Interface(_)) && e.to_string().contains("ssl_ca"), "{e}");
+        // verify_identity checks the name, so the public roots are acceptable there.
+        client_config(&ConnectOptions::new().ssl_mode(SslMode::VerifyIdentity)).unwrap();
+        for mode in [SslMode::Disabled, SslMode::Preferred, SslMode::Required] {
+            client_config(&ConnectOptions::new().ssl_mode(mode)).unwrap();
+        }
     }
 }

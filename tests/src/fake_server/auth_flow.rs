@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::handshake::{new_nonce, HandshakeResponse};
 use super::wire::{auth_more_data, auth_switch_request, Wire};
-use super::{FakeConfig, Log, Scenario};
+use super::{FakeConfig, Hostile, Log, Scenario};
 
 /// The server's RSA key pair, parsed once per server.
 pub(super) struct RsaKeys {
@@ -71,6 +71,11 @@ pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         None => advertised_plugin.to_string(),
     };
     let account_plugin = ctx.cfg.plugin;
+    match ctx.cfg.hostile {
+        Some(Hostile::EndlessAuthSwitch) => return endless_auth_switch(wire, ctx).await,
+        Some(Hostile::EndlessAuthMoreData) => return endless_more_data(wire, ctx).await,
+        _ => {}
+    }
     // The account's plugin wins: a client that answered for another one is switched, with
     // a fresh nonce so that a client reusing the handshake's nonce fails visibly.
     let (data, nonce) = if client_plugin == account_plugin {
@@ -134,7 +139,10 @@ async fn caching_sha2<S: AsyncRead + AsyncWrite + Unpin>(
         wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes())).await?;
         reply = wire.read_required().await?;
     }
-    Ok(check_rsa(ctx, &reply, nonce))
+    if !check_rsa(ctx, &reply, nonce) {
+        return Ok(false);
+    }
+    push_unsolicited_key(wire, ctx, nonce).await
 }
 
 async fn sha256<S: AsyncRead + AsyncWrite + Unpin>(
@@ -156,7 +164,60 @@ async fn sha256<S: AsyncRead + AsyncWrite + Unpin>(
         wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes())).await?;
         data = wire.read_required().await?;
     }
-    Ok(check_rsa(ctx, &data, nonce))
+    if !check_rsa(ctx, &data, nonce) {
+        return Ok(false);
+    }
+    push_unsolicited_key(wire, ctx, nonce).await
+}
+
+/// With [`Hostile::UnsolicitedPublicKey`], sends the public key although the client never
+/// asked for it, and accepts the account if the client answers with the password
+/// encrypted under it: a client that does has handed its password to whoever holds that
+/// key. Otherwise (behaving) accepts the password already checked.
+async fn push_unsolicited_key<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    ctx: &AuthContext<'_>,
+    nonce: &[u8; 20],
+) -> io::Result<bool> {
+    if ctx.cfg.hostile != Some(Hostile::UnsolicitedPublicKey) {
+        return Ok(true);
+    }
+    ctx.note("unsolicited-key-sent");
+    wire.write(&auth_more_data(ctx.keys.public_pem.as_bytes())).await?;
+    let Some(reply) = wire.read().await? else {
+        ctx.note("client-closed");
+        return Ok(false);
+    };
+    ctx.note("answered-unsolicited-key");
+    Ok(check_rsa(ctx, &reply, nonce))
+}
+
+/// [`Hostile::EndlessAuthSwitch`]: every answer gets another switch, until the client
+/// leaves. Never returns `Ok(true)`.
+async fn endless_auth_switch<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    ctx: &AuthContext<'_>,
+) -> io::Result<bool> {
+    loop {
+        ctx.note("endless-auth-switch");
+        wire.write(&auth_switch_request("mysql_native_password", &new_nonce())).await?;
+        if wire.read().await?.is_none() {
+            ctx.note("client-closed");
+            return Ok(false);
+        }
+    }
+}
+
+/// [`Hostile::EndlessAuthMoreData`]: "fast auth ok" again and again, never OK. Ends when
+/// the client closes (the write fails).
+async fn endless_more_data<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    ctx: &AuthContext<'_>,
+) -> io::Result<bool> {
+    ctx.note("endless-more-data");
+    loop {
+        wire.write(&auth_more_data(&[0x03])).await?;
+    }
 }
 
 /// Decrypts `(password + NUL) XOR nonce` sent under RSA-OAEP(SHA-1).

@@ -40,6 +40,23 @@ pub enum Scenario {
     FullAuth,
 }
 
+/// Ways the server misbehaves during authentication, to test what a hostile server (or a
+/// man in the middle) gets out of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// After the client's password response (sha256_password's first answer, or
+    /// caching_sha2_password's answer to "full auth"), send the RSA public key anyway, as
+    /// a man in the middle swapping in its own key would. Logs "unsolicited-key-sent",
+    /// then "answered-unsolicited-key" if the client encrypts the password again.
+    UnsolicitedPublicKey,
+    /// Answer every auth response with yet another AuthSwitchRequest, forever. Logs
+    /// "endless-auth-switch" per round.
+    EndlessAuthSwitch,
+    /// Send caching_sha2_password's "fast auth ok" AuthMoreData forever, never OK. Logs
+    /// "endless-more-data" once.
+    EndlessAuthMoreData,
+}
+
 /// How the fake server behaves. Start from [`FakeConfig::new`] and override fields.
 #[derive(Clone)]
 pub struct FakeConfig {
@@ -57,6 +74,8 @@ pub struct FakeConfig {
     pub rsa_private_key_pem: String,
     /// Advertise this plugin in the handshake, then AuthSwitchRequest to `plugin`.
     pub switch_from: Option<&'static str>,
+    /// Misbehave this way during authentication (default: behave).
+    pub hostile: Option<Hostile>,
 }
 
 impl FakeConfig {
@@ -70,6 +89,7 @@ impl FakeConfig {
             tls: None,
             rsa_private_key_pem: TEST_RSA_PRIVATE_KEY_PEM.to_string(),
             switch_from: None,
+            hostile: None,
         }
     }
 }
@@ -135,7 +155,8 @@ impl FakeServer {
     /// "tls-established", "client-plugin:<name>", "db:<name>", "auth-switch",
     /// "fast-auth-ok", "fast-auth-mismatch", "full-auth-requested",
     /// "public-key-requested", "cleartext-over-tls", "cleartext-over-insecure-transport",
-    /// "rsa-password-ok", "rsa-password-mismatch", "rsa-decrypt-failed", "auth-ok",
+    /// "rsa-password-ok", "rsa-password-mismatch", "rsa-decrypt-failed", the [`Hostile`]
+    /// events, "auth-ok",
     /// "auth-failed", "ping", "query:<sql>", "init-db:<db>", "reset-connection", "quit",
     /// "client-closed", "bad-handshake: ...", "connection-error: ..." (e.g. a bad
     /// sequence id).
