@@ -9,12 +9,16 @@
 //! The rule the fast paths keep: decoding a binary cell gives what decoding the text
 //! rendering would, errors included. Where a direct read finds a value the text parser
 //! would reject, it falls back to the text path, so the error message is the same.
-//! The one deliberate difference: FLOAT and DOUBLE columns with a fixed scale (`FLOAT(7,2)`)
-//! render with that many decimals, as the server's text does, but `f32`/`f64` read the
-//! exact stored number.
+//! The one deliberate difference: numbers read a FLOAT or DOUBLE cell's stored value,
+//! where the server's text rounds it. Read as text (`String`, bytes, `Decimal`, user
+//! types), a FLOAT shows 6 significant digits (`CAST(12345.678 AS FLOAT)` is `12345.7`)
+//! and a `FLOAT(7,2)`/`DOUBLE(10,3)` exactly its scale's decimals, as over COM_QUERY
+//! (float_text has the server's rule); `f32`, `f64` and `Value::Float`/`Value::Double`
+//! get the exact stored number (`12345.678`), which the text no longer carries.
 
 use std::fmt::{self, Write as _};
 
+use super::float_text::{write_double, write_fixed, write_float};
 use super::from_sql::{decode_failed, is_zero_date, DecodeError, FromSql, ParsedInt};
 use super::time::{Date, DateTime, Time};
 use crate::protocol::binary_row::{binary_layout, BinaryLayout};
@@ -90,8 +94,8 @@ fn rendered<T: FromSql>(bytes: &[u8], column: &Column) -> Result<T, DecodeError>
 }
 
 /// Renders a binary cell as the server's text-protocol form of the same value: integers
-/// (YEAR 4 wide, ZEROFILL padded), FLOAT/DOUBLE as their shortest round-trip form (or with
-/// the column's fixed decimals), DATE, DATETIME and TIME with the fraction the column's
+/// (YEAR 4 wide, ZEROFILL padded), FLOAT/DOUBLE in the server's notation and precision
+/// (or with the column's fixed decimals), DATE, DATETIME and TIME with the fraction the column's
 /// scale shows. Length-encoded cells are returned as they are.
 pub(crate) fn binary_to_text<'a>(
     raw: &'a [u8],
@@ -109,8 +113,22 @@ pub(crate) fn binary_to_text<'a>(
         .map(|()| true)
     } else {
         match column.column_type() {
-            FLOAT => write_float(buf, f32::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
-            DOUBLE => write_float(buf, f64::from_le_bytes(fixed(raw, column)?), column).map(|()| true),
+            FLOAT => {
+                let v = f32::from_le_bytes(fixed(raw, column)?);
+                match fixed_scale(column) {
+                    Some(decimals) => write_fixed(buf, f64::from(v), decimals),
+                    None => write_float(buf, v),
+                }
+                .map(|()| true)
+            }
+            DOUBLE => {
+                let v = f64::from_le_bytes(fixed(raw, column)?);
+                match fixed_scale(column) {
+                    Some(decimals) => write_fixed(buf, v, decimals),
+                    None => write_double(buf, v),
+                }
+                .map(|()| true)
+            }
             _ => match binary_layout(column.column_type()) {
                 BinaryLayout::DateTime => write_datetime(buf, &datetime_fields(raw, column)?, column).map(|()| false),
                 BinaryLayout::Time => write_time(buf, &time_fields(raw, column)?, column.decimals()).map(|()| false),
@@ -267,15 +285,10 @@ fn shortest<F: ryu::Float>(buf: &mut ryu::Buffer, v: F) -> &str {
 /// MySQL's `NOT_FIXED_DEC`: a FLOAT/DOUBLE scale from here up means "no fixed scale".
 const NOT_FIXED_DEC: u8 = 31;
 
-fn write_float<F: ryu::Float + Into<f64>>(buf: &mut TextBuf, v: F, column: &Column) -> fmt::Result {
-    let decimals = column.decimals();
-    if decimals < NOT_FIXED_DEC {
-        // FLOAT(M,D)/DOUBLE(M,D) and fixed-scale expressions: the server (and Connector/C)
-        // print exactly D decimals.
-        write!(buf, "{:.*}", usize::from(decimals), Into::<f64>::into(v))
-    } else {
-        buf.write_str(shortest(&mut ryu::Buffer::new(), v))
-    }
+/// The scale a FLOAT/DOUBLE column's text shows (FLOAT(M,D), DOUBLE(M,D), fixed-scale
+/// expressions); `None` for the free format (float_text has both renderings).
+fn fixed_scale(column: &Column) -> Option<u8> {
+    Some(column.decimals()).filter(|&d| d < NOT_FIXED_DEC)
 }
 
 /// A DATE/DATETIME/TIMESTAMP cell's fields as the text protocol would show them: the

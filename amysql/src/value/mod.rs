@@ -14,6 +14,7 @@
 mod binary;
 mod dynamic;
 mod escape;
+mod float_text;
 mod format;
 mod from_binary;
 mod from_sql;
