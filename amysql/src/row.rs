@@ -2,6 +2,8 @@
 //! (name -> value, DictCursor's rows), `RowRef` (a borrowed row for the typed path), and
 //! the `FromRow` trait that `#[derive(FromRow)]` implements.
 
+mod dict_keys;
+
 use std::fmt;
 use std::ops::Index;
 use std::sync::{Arc, OnceLock};
@@ -13,12 +15,13 @@ use crate::protocol::binary_row::parse_binary_row;
 use crate::protocol::column::Column;
 use crate::protocol::text_row::{parse_text_row, CellRange};
 use crate::value::{decode_binary_column, decode_column, FromSql, Value};
+use dict_keys::DictKeys;
 
 /// The columns of one result set, shared by its rows. Name lookups are computed once per
 /// result set, not per row.
 pub struct ColumnSet {
     columns: Vec<Column>,
-    dict_keys: OnceLock<Vec<String>>,
+    dict_keys: OnceLock<DictKeys>,
     /// Rows come in the binary protocol (a prepared statement's result).
     binary: bool,
 }
@@ -80,25 +83,19 @@ impl ColumnSet {
     }
 
     /// DictCursor keys in column order: the column name, or `table.name` for a name that
-    /// an earlier column already used (as PyMySQL does).
+    /// an earlier key already is (as PyMySQL does). Built once per result set, in time
+    /// linear in the column count.
     pub fn dict_keys(&self) -> &[String] {
-        self.dict_keys.get_or_init(|| {
-            let mut keys: Vec<String> = Vec::with_capacity(self.columns.len());
-            for c in &self.columns {
-                let key = if keys.iter().any(|k| k == c.name()) {
-                    format!("{}.{}", c.table(), c.name())
-                } else {
-                    c.name().to_string()
-                };
-                keys.push(key);
-            }
-            keys
-        })
+        self.dict_keys_built().keys()
     }
 
-    /// Index of a DictRow key.
+    /// Index of a DictRow key (the first column with that key).
     pub fn dict_index_of(&self, key: &str) -> Option<usize> {
-        self.dict_keys().iter().position(|k| k == key)
+        self.dict_keys_built().position(key)
+    }
+
+    fn dict_keys_built(&self) -> &DictKeys {
+        self.dict_keys.get_or_init(|| DictKeys::build(&self.columns))
     }
 }
 

@@ -249,6 +249,55 @@ async fn callproc_with_result_set_then_follow_up_query() {
     assert_eq!(e.kind(), ErrorKind::Interface);
 }
 
+/// With multi-statements on (the default), a procedure name written verbatim after `CALL`
+/// would run whatever follows it; the name is quoted as one identifier instead, so the
+/// server looks for a procedure of that odd name and the table survives. The hostile names
+/// start with a procedure that exists, so that verbatim they would CALL it and go on.
+#[tokio::test]
+async fn callproc_name_cannot_inject_statements() {
+    let mut c = conn().await;
+    let t = abc_table(&mut c).await;
+    let (inc, add) = create_procedures(&mut c).await;
+    let db = server().db();
+    for hostile in [
+        format!("{inc}(1); DROP TABLE {t}; -- "),
+        format!("{inc}(1); DROP TABLE {t}; -- x"),
+        format!("{inc}`(1); DROP TABLE {t}; -- "),
+        format!("{db}.{inc}(1); DROP TABLE {t}; -- x"),
+    ] {
+        for with_args in [false, true] {
+            let mut cur = c.cursor();
+            let called = if with_args { cur.callproc(&hostile, (1,)).await } else { cur.callproc(&hostile, ()).await };
+            drop(cur);
+            let rows = c.query_text(&format!("SELECT COUNT(*) FROM {t}")).await;
+            let n = rows.map(|r| r[0][0].clone()).map_err(|e| e.to_string());
+            assert_eq!(n, Ok(Some("3".into())), "{hostile:?} (args: {with_args}) dropped or changed the table");
+            let e = called.unwrap_err();
+            // The whole text was taken as one procedure name: ER_SP_DOES_NOT_EXIST, or
+            // ER_SP_WRONG_NAME for the names that end in a space.
+            assert!(matches!(e.code(), Some(1305 | 1458)), "{hostile:?}: {e}");
+            assert!(e.to_string().contains("DROP TABLE"), "{hostile:?}: {e}");
+        }
+    }
+    // Names that cannot be a procedure are refused before anything is sent.
+    for bad in ["", "a.b.c", "p\0", "`unterminated", "db."] {
+        let e = c.cursor().callproc(bad, (1,)).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Programming, "{bad:?}: {e}");
+    }
+    // `db.proc` and an already-quoted name still reach the procedure.
+    for name in [format!("{db}.{inc}"), format!("`{db}`.`{inc}`")] {
+        let mut cur = c.cursor();
+        assert_eq!(cur.callproc(&name, (41,)).await.unwrap(), [Value::Int(41)]);
+        assert_eq!(cur.fetchone_as::<(i64,)>().await.unwrap(), Some((42,)));
+        assert!(cur.nextset().await.unwrap());
+        assert!(!cur.nextset().await.unwrap());
+    }
+    let mut cur = c.cursor();
+    cur.callproc(&format!("{db}.{add}"), (1, "z", None::<String>)).await.unwrap();
+    cur.execute(&format!("SELECT @_{db}.{add}_2"), ()).await.unwrap();
+    assert_eq!(cur.fetchone_as::<(String,)>().await.unwrap(), Some(("1z".into(),)));
+}
+
 #[tokio::test]
 async fn warnings_after_each_execute() {
     let mut c = conn().await;

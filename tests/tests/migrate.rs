@@ -104,3 +104,74 @@ fn bad_directory_and_names_are_errors() {
     write(dir.path(), "create_table.sql", "SELECT 1");
     assert!(Migrator::from_dir(dir.path()).is_err());
 }
+
+/// A relay to the test server that rewrites `from` into `to` (same length, so packet
+/// framing stays valid) in what the server sends: how a hostile server or a corrupting
+/// network would hand the client a cell MariaDB itself can never produce.
+async fn rewriting_proxy(from: &'static [u8], to: &'static [u8]) -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    assert_eq!(from.len(), to.len());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = server().port();
+    let task = tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let outbound = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await.unwrap();
+            let (mut client_rd, mut client_wr) = inbound.into_split();
+            let (mut server_rd, mut server_wr) = outbound.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_rd, &mut server_wr).await;
+            });
+            tokio::spawn(async move {
+                // The rows here are a few dozen bytes, sent in one write: a marker split
+                // across two reads would just leave the cell intact and fail the test.
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = server_rd.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let chunk = &mut buf[..n];
+                    for start in 0..n.saturating_sub(from.len() - 1) {
+                        if &chunk[start..start + from.len()] == from {
+                            chunk[start..start + from.len()].copy_from_slice(to);
+                        }
+                    }
+                    if client_wr.write_all(chunk).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, task)
+}
+
+/// A checksum cell that is not ASCII (`HEX(checksum)` answered with "aé…") used to panic
+/// status, run and undo ("byte index 2 is not a char boundary"); each is now an error that
+/// names the migration, and nothing is applied or reverted.
+#[tokio::test]
+async fn non_ascii_checksum_from_the_server_is_an_error() {
+    let (_db, opts) = fresh_db().await;
+    let dir = sample_dir();
+    let m = Migrator::from_dir(dir.path()).unwrap();
+    let mut direct = amysql::connect(opts.clone()).await.unwrap();
+    assert_eq!(m.run(&mut direct).await.unwrap(), vec![1, 2]);
+    direct.query_drop("UPDATE _amysql_migrations SET checksum = X'DEADBEEFCAFE' WHERE version = 2").await.unwrap();
+
+    let (port, relay) = rewriting_proxy(b"DEADBEEFCAFE", "aé012345678".as_bytes()).await;
+    let opts = opts.host("127.0.0.1").port(port).ssl_mode(amysql::SslMode::Disabled);
+    let mut c = amysql::connect(opts).await.unwrap();
+    let hex = scalar(&mut c, "SELECT HEX(checksum) FROM _amysql_migrations WHERE version = 2").await;
+    assert_eq!(hex, "aé012345678", "the relay must corrupt the cell for this test to mean anything");
+
+    let e = m.status(&mut c).await.unwrap_err();
+    assert!(e.to_string().contains("migration 2") && e.to_string().contains("checksum"), "{e}");
+    let e = m.run(&mut c).await.unwrap_err();
+    assert!(e.to_string().contains("migration 2"), "{e}");
+    let e = m.undo(&mut c, 0).await.unwrap_err();
+    assert!(e.to_string().contains("migration 2"), "{e}");
+    // Nothing was undone, the connection still works, and the lock was released.
+    assert_eq!(scalar(&mut c, "SELECT COUNT(*) FROM items").await, "2");
+    assert_eq!(scalar(&mut c, "SELECT IS_FREE_LOCK(CONCAT('amysql_migrate.', DATABASE()))").await, "1");
+    relay.abort();
+}

@@ -183,6 +183,60 @@ async fn terminate_interrupts_connections_in_use() {
     assert_eq!(p.size(), 0);
 }
 
+/// aiomysql's `terminate()` closes the connections in use and `wait_closed()` returns:
+/// a handle still held is dead (its next command is an error) and is not waited for.
+#[tokio::test]
+async fn terminate_then_wait_closed_does_not_wait_for_held_connections() {
+    let p = pool(PoolOptions::new().minsize(1).maxsize(3)).await;
+    let mut held = p.acquire().await.unwrap();
+    let mut in_tx = p.acquire().await.unwrap();
+    in_tx.query_drop("BEGIN").await.unwrap();
+    assert_eq!(scalar(&mut held, "SELECT 1").await.as_deref(), Some("1"));
+    p.terminate();
+    tokio::time::timeout(Duration::from_secs(10), p.wait_closed())
+        .await
+        .expect("wait_closed waited for connections users still hold")
+        .unwrap();
+    for c in [&mut held, &mut in_tx] {
+        let e = c.query_drop("SELECT 1").await.expect_err("a terminated pool's connection is dead");
+        assert!(matches!(e, Error::Broken(_)), "{e:?}");
+        assert!(e.to_string().contains("pool was terminated"), "{e}");
+        assert!(c.ping().await.is_err());
+    }
+    let detached = in_tx.detach();
+    assert!(detached.is_broken());
+    drop(detached);
+    drop(held);
+    tokio::time::timeout(NO_HANG, p.wait_closed()).await.unwrap().unwrap();
+    assert_eq!(p.size(), 0);
+    assert!(matches!(p.acquire().await, Err(Error::PoolClosed)));
+}
+
+/// A connection dropped mid-read on a stalled server needs its result drained before
+/// reuse; past `recycle_timeout` it is closed instead and its slot freed, so a
+/// `maxsize(1)` pool lends again instead of blocking for the server's 20 s.
+#[tokio::test]
+async fn stalled_recycle_frees_the_slot_after_recycle_timeout() {
+    let p = pool(
+        PoolOptions::new()
+            .minsize(1)
+            .maxsize(1)
+            .recycle_timeout(Duration::from_millis(200))
+            .acquire_timeout(Duration::from_secs(5)),
+    )
+    .await;
+    let mut c = p.acquire().await.unwrap();
+    let stalled = c.thread_id();
+    let r = tokio::time::timeout(Duration::from_millis(100), c.query_text("SELECT SLEEP(20)")).await;
+    assert!(r.is_err(), "the query should have been cut off mid-read");
+    drop(c);
+    let mut c = p.acquire().await.expect("the stalled connection kept the only slot");
+    assert_ne!(c.thread_id(), stalled, "the stalled connection was closed, a new one opened");
+    assert_eq!(scalar(&mut c, "SELECT 'fresh'").await.as_deref(), Some("fresh"));
+    // Don't leave the server sleeping for the rest of the 20 s.
+    let _ = c.query_drop(&format!("KILL {stalled}")).await;
+}
+
 #[tokio::test]
 async fn acquire_timeout_is_an_error() {
     let p = pool(PoolOptions::new().maxsize(1).acquire_timeout(Duration::from_millis(200))).await;

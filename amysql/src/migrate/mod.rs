@@ -7,6 +7,7 @@
 //! migration that failed halfway leaves that mark, and the next `run` refuses to continue
 //! until someone has repaired the schema and removed the row.
 
+mod applied;
 mod source;
 
 use std::borrow::Cow;
@@ -14,6 +15,8 @@ use std::path::Path;
 use std::time::Instant;
 
 pub use source::Migration;
+
+use applied::{parse_applied, Applied};
 
 use crate::conn::Connection;
 use crate::error::{Error, Result};
@@ -39,13 +42,6 @@ pub struct MigrationStatus {
 #[derive(Debug, Clone)]
 pub struct Migrator {
     pub migrations: Cow<'static, [Migration]>,
-}
-
-#[derive(Debug)]
-struct Applied {
-    version: i64,
-    checksum: Vec<u8>,
-    success: bool,
 }
 
 impl Migrator {
@@ -205,18 +201,7 @@ async fn ensure_table(conn: &mut Connection) -> Result<()> {
 async fn load_applied(conn: &mut Connection) -> Result<Vec<Applied>> {
     let rows =
         conn.query_text(&format!("SELECT version, HEX(checksum), success FROM {TABLE} ORDER BY version")).await?;
-    rows.into_iter()
-        .map(|r| {
-            let cell = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
-            let version = cell(0).parse().map_err(|_| Error::Decode(format!("bad version in {TABLE}")))?;
-            let hex = cell(1);
-            let checksum = (0..hex.len() / 2)
-                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
-                .collect::<std::result::Result<Vec<u8>, _>>()
-                .map_err(|_| Error::Decode(format!("bad checksum in {TABLE}")))?;
-            Ok(Applied { version, checksum, success: cell(2) == "1" })
-        })
-        .collect()
+    rows.iter().map(|r| parse_applied(r)).collect()
 }
 
 /// The lock is per server, so it is named per database.

@@ -9,7 +9,7 @@
 //! `size` (they are counted in `closing`, which `wait_closed` also waits for).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -22,9 +22,6 @@ use super::manager::{Manager, Returned};
 use super::options::PoolOptions;
 use crate::error::{Error, Result};
 
-/// Upper bound on a background rollback/drain/reset of a returned connection; a
-/// connection that takes longer is closed (the server rolls back on disconnect).
-const RECYCLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Upper bound on a polite COM_QUIT before the socket is just dropped.
 pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -44,8 +41,28 @@ pub(super) struct State<C> {
     pub(super) size: usize,
     pub(super) closing: usize,
     pub(super) closed: bool,
-    /// Checked-out connections' kill ids, for `terminate`.
-    pub(super) out: HashMap<u64, u64>,
+    /// Connections lent out (by `Live::id`), for `terminate`.
+    pub(super) out: HashMap<u64, CheckedOut>,
+    /// How many of `out` were given up by `terminate`: their holders still own a slot
+    /// each, but `wait_closed` does not wait for them.
+    pub(super) abandoned: usize,
+}
+
+/// A lent connection as `terminate` needs to know it.
+pub(super) struct CheckedOut {
+    /// What `Manager::kill` takes, when the manager can kill.
+    pub(super) kill_id: Option<u64>,
+    /// `terminate` gave it up (counted in `State::abandoned`).
+    pub(super) abandoned: bool,
+}
+
+impl<C> State<C> {
+    /// Forgets a lent connection that came back, was detached or is being closed.
+    pub(super) fn check_in(&mut self, id: u64) {
+        if self.out.remove(&id).is_some_and(|c| c.abandoned) {
+            self.abandoned -= 1;
+        }
+    }
 }
 
 pub(crate) struct Shared<M: Manager> {
@@ -56,6 +73,9 @@ pub(crate) struct Shared<M: Manager> {
     /// Signalled whenever `size` or `closing` drops, for `wait_closed`.
     pub(super) changed: Notify,
     next_id: AtomicU64,
+    /// Set by `terminate`: connections still held by users are dead from then on (the
+    /// public handle checks this before lending its connection out again).
+    pub(crate) terminated: AtomicBool,
 }
 
 impl<M: Manager> Shared<M> {
@@ -65,9 +85,17 @@ impl<M: Manager> Shared<M> {
             manager,
             opts,
             semaphore: Arc::new(Semaphore::new(permits)),
-            state: Mutex::new(State { idle: VecDeque::new(), size: 0, closing: 0, closed: false, out: HashMap::new() }),
+            state: Mutex::new(State {
+                idle: VecDeque::new(),
+                size: 0,
+                closing: 0,
+                closed: false,
+                out: HashMap::new(),
+                abandoned: 0,
+            }),
             changed: Notify::new(),
             next_id: AtomicU64::new(1),
+            terminated: AtomicBool::new(false),
         })
     }
 
@@ -103,7 +131,14 @@ impl<M: Manager> Shared<M> {
     }
 
     pub(crate) fn forget_checked_out(&self, id: u64) {
-        self.lock().out.remove(&id);
+        self.lock().check_in(id);
+        // An abandoned handle that is detached no longer counts for `wait_closed` either.
+        self.changed.notify_waiters();
+    }
+
+    /// True once `terminate` ran.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::Acquire)
     }
 
     /// Opens `minsize` connections (create_pool's first step); the first failure is
@@ -164,6 +199,10 @@ impl<M: Manager> Shared<M> {
             };
             let mut pooled = self.check_out(live, Slot::adopt(self), permit);
             if self.validate(&mut pooled).await {
+                // `close()` may have run during the ping: a closed pool lends nothing.
+                if self.is_closed() {
+                    return Err(Error::PoolClosed);
+                }
                 self.spawn_fill();
                 return Ok(pooled);
             }
@@ -173,9 +212,8 @@ impl<M: Manager> Shared<M> {
     }
 
     fn check_out(self: &Arc<Self>, live: Box<Live<M::Conn>>, slot: Slot<M>, permit: OwnedSemaphorePermit) -> Pooled<M> {
-        if let Some(kill_id) = self.manager.kill_id(&live.conn) {
-            self.lock().out.insert(live.id, kill_id);
-        }
+        let kill_id = self.manager.kill_id(&live.conn);
+        self.lock().out.insert(live.id, CheckedOut { kill_id, abandoned: false });
         Pooled { live: Some(live), permit: Some(permit), slot: Some(slot), discard_on_drop: false }
     }
 
@@ -213,7 +251,7 @@ impl<M: Manager> Shared<M> {
     ) {
         let closed = {
             let mut st = self.lock();
-            st.out.remove(&live.id);
+            st.check_in(live.id);
             st.closed
         };
         let expired = self.opts.max_lifetime.is_some_and(|m| live.created.elapsed() >= m);
@@ -226,13 +264,20 @@ impl<M: Manager> Shared<M> {
                     // Still counted against maxsize until free again.
                     let _permit = permit;
                     let mut live = live;
-                    match tokio::time::timeout(RECYCLE_TIMEOUT, pool.manager.recycle(&mut live.conn)).await {
+                    // A stalled server must not keep the slot: past `recycle_timeout` the
+                    // connection is closed in the background (the server rolls back on
+                    // disconnect) and the slot and permit are free at once.
+                    let limit = pool.opts.recycle_timeout;
+                    match tokio::time::timeout(limit, pool.manager.recycle(&mut live.conn)).await {
                         Ok(Ok(())) => pool.push_idle(live, slot),
                         Ok(Err(e)) => {
                             tracing::debug!(error = %e, "returned connection could not be cleaned; closing it");
                             pool.discard(live, slot);
                         }
-                        Err(_) => pool.discard(live, slot),
+                        Err(_) => {
+                            tracing::debug!(?limit, "returned connection not clean within recycle_timeout; closing it");
+                            pool.discard(live, slot);
+                        }
                     }
                 });
             }
@@ -258,7 +303,7 @@ impl<M: Manager> Shared<M> {
     pub(crate) fn discard(self: &Arc<Self>, live: Box<Live<M::Conn>>, slot: Slot<M>) {
         {
             let mut st = self.lock();
-            st.out.remove(&live.id);
+            st.check_in(live.id);
             st.closing += 1;
         }
         let closing = Closing(self.clone());

@@ -1,6 +1,7 @@
 //! The pool's life cycle: `clear`, `close`, `terminate`, `wait_closed`, and the reaper
 //! that enforces `idle_timeout` / `max_lifetime` on free connections.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,18 +42,30 @@ impl<M: Manager> Shared<M> {
         self.changed.notify_waiters();
     }
 
-    /// `close()`, and the checked-out connections are killed server-side so that their
-    /// users fail fast instead of finishing their work.
+    /// `close()`, and the checked-out connections are given up: killed server-side so
+    /// that their users fail fast instead of finishing their work, marked so that their
+    /// handles refuse further commands (see `PooledConnection`'s `DerefMut`), and no
+    /// longer waited for by `wait_closed` (as aiomysql's `terminate` closes them).
     pub(crate) fn terminate(self: &Arc<Self>) {
+        self.terminated.store(true, Ordering::Release);
         self.close();
         let ids: Vec<u64> = {
             let mut st = self.lock();
-            let ids: Vec<u64> = st.out.values().copied().collect();
+            let mut ids = Vec::new();
+            let mut newly = 0;
+            for out in st.out.values_mut().filter(|o| !o.abandoned) {
+                out.abandoned = true;
+                newly += 1;
+                ids.extend(out.kill_id);
+            }
+            st.abandoned += newly;
             if !ids.is_empty() {
                 st.closing += 1;
             }
             ids
         };
+        // `wait_closed` may be waiting for exactly the connections just given up.
+        self.changed.notify_waiters();
         if ids.is_empty() {
             return;
         }
@@ -66,7 +79,8 @@ impl<M: Manager> Shared<M> {
         }
     }
 
-    /// Waits until every connection has come back and been closed.
+    /// Waits until every connection has come back and been closed, except those that
+    /// `terminate` gave up while users held them.
     pub(crate) async fn wait_closed(&self) -> Result<()> {
         loop {
             let mut notified = std::pin::pin!(self.changed.notified());
@@ -77,7 +91,8 @@ impl<M: Manager> Shared<M> {
                 if !st.closed {
                     return Err(Error::Interface("wait_closed() called before close() or terminate()".into()));
                 }
-                if st.size == 0 && st.closing == 0 {
+                // Every abandoned handle holds one unit of `size` until its user drops it.
+                if st.size == st.abandoned && st.closing == 0 {
                     return Ok(());
                 }
             }

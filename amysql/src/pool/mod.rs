@@ -15,7 +15,8 @@
 //!
 //! A connection comes back clean or not at all: one returned inside a transaction, with
 //! unread results or with a queued rollback is rolled back / drained by a background
-//! task before anyone else gets it (a broken one is closed), and with
+//! task before anyone else gets it (a broken one is closed, and so is one whose clean-up
+//! takes longer than [`PoolOptions::recycle_timeout`]), and with
 //! [`PoolOptions::reset_on_release`] its session is reset too. Free connections are
 //! checked before they are handed out: a socket the server closed is noticed without a
 //! round trip, and a connection idle longer than [`PoolOptions::ping_after`] is pinged.
@@ -130,14 +131,18 @@ impl Pool {
         self.shared.close()
     }
 
-    /// Like `close()`, and connections in use are killed on the server
-    /// (`KILL CONNECTION`, from a short-lived extra connection): their users' current
-    /// and next commands fail with a connection error, and each is closed when returned.
+    /// Like `close()`, and connections in use are given up, as aiomysql's `terminate`
+    /// closes them: each is killed on the server (`KILL CONNECTION`, from a short-lived
+    /// extra connection), so a command running on it fails with a connection error; its
+    /// handle refuses every later command with [`Error::Broken`](crate::Error::Broken)
+    /// ("the pool was terminated"); and [`Pool::wait_closed`] does not wait for it.
+    /// Dropping such a handle later just closes its socket.
     pub fn terminate(&self) {
         self.shared.terminate()
     }
 
-    /// Waits until every connection is back and closed. Errors with
+    /// Waits until every connection is back and closed (after `terminate()`: except the
+    /// connections users still hold, which are dead already). Errors with
     /// [`Error::Interface`](crate::Error::Interface) unless `close()` or `terminate()`
     /// was called first (otherwise it could wait forever).
     pub async fn wait_closed(&self) -> Result<()> {
@@ -154,7 +159,12 @@ pub struct PooledConnection {
 impl PooledConnection {
     /// Takes the connection out of the pool for good (the pool's size drops by one).
     pub fn detach(self) -> Connection {
-        self.inner.detach()
+        let terminated = self.inner.pool().is_terminated();
+        let mut conn = self.inner.detach();
+        if terminated && conn.broken.is_none() {
+            conn.broken = Some(TERMINATED.into());
+        }
+        conn
     }
 
     /// The pool this connection belongs to.
@@ -177,7 +187,18 @@ impl Deref for PooledConnection {
 }
 
 impl DerefMut for PooledConnection {
+    /// Every command on a pooled connection comes through here (they all take `&mut`), so
+    /// this is where a connection that `terminate()` gave up is marked dead: its next
+    /// command fails at once, even if the server-side KILL could not be delivered.
     fn deref_mut(&mut self) -> &mut Connection {
-        self.inner.conn_mut()
+        let terminated = self.inner.pool().is_terminated();
+        let conn = self.inner.conn_mut();
+        if terminated && conn.broken.is_none() {
+            conn.broken = Some(TERMINATED.into());
+        }
+        conn
     }
 }
+
+/// Why a connection held across `Pool::terminate` refuses commands.
+const TERMINATED: &str = "the pool was terminated while this connection was checked out";

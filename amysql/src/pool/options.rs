@@ -19,6 +19,7 @@ pub struct PoolOptions {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) ping_after: Duration,
     pub(crate) reset_on_release: bool,
+    pub(crate) recycle_timeout: Duration,
 }
 
 impl Default for PoolOptions {
@@ -35,6 +36,7 @@ impl Default for PoolOptions {
             // minutes to happen, so a connection used within the last minute is trusted.
             ping_after: Duration::from_secs(60),
             reset_on_release: false,
+            recycle_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -99,6 +101,22 @@ impl PoolOptions {
     /// The reset runs in a background task before the connection is free again.
     pub fn reset_on_release(mut self, on: bool) -> Self {
         self.reset_on_release = on;
+        self
+    }
+
+    /// Upper bound on the background clean-up of a returned connection (default 10 s):
+    /// reading the rest of an abandoned result, the rollback of an open transaction, the
+    /// reset of [`reset_on_release`](Self::reset_on_release). Until it finishes the
+    /// connection keeps its slot, so a `maxsize(1)` pool has no connection to lend.
+    ///
+    /// When it expires (a stalled server, a huge result left unread), the connection is
+    /// closed instead: its slot is free at once and the next `acquire()` opens a new
+    /// connection. Closing loses nothing that clean-up would have kept: the server rolls
+    /// back an open transaction when the session ends. A shorter limit frees slots sooner
+    /// on a stuck server; a longer one saves reconnects when returned connections often
+    /// have long results left to drain or long rollbacks to run.
+    pub fn recycle_timeout(mut self, t: Duration) -> Self {
+        self.recycle_timeout = t;
         self
     }
 

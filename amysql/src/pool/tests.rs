@@ -315,6 +315,70 @@ async fn terminate_kills_checked_out_connections() {
     assert_eq!(p.manager.alive.load(SeqCst), 0);
 }
 
+/// aiomysql's `terminate()` closes the connections in use and `wait_closed()` then
+/// returns: it must not wait for handles their users still hold.
+#[tokio::test]
+async fn wait_closed_after_terminate_does_not_wait_for_held_connections() {
+    let p = pool(opts(2, 3)).await;
+    let a = p.acquire().await.unwrap();
+    let b = p.acquire().await.unwrap();
+    let idle = p.acquire().await.unwrap();
+    drop(idle); // one free connection, closed by terminate
+    p.terminate();
+    assert!(p.is_terminated());
+    tokio::time::timeout(Duration::from_secs(10), p.wait_closed())
+        .await
+        .expect("wait_closed waited for connections users still hold")
+        .unwrap();
+    let mut killed = p.manager.killed.lock().unwrap().clone();
+    killed.sort();
+    let mut held = vec![a.id, b.id];
+    held.sort();
+    assert_eq!(killed, held, "the kill ran before wait_closed returned");
+    assert_eq!(p.size(), 2, "the held handles still own their slots");
+    // Dropping them later closes them, and the books balance.
+    drop(a);
+    p.wait_closed().await.unwrap();
+    let detached = b.detach();
+    drop(detached);
+    settled(&p).await;
+    p.wait_closed().await.unwrap();
+    assert_eq!((p.size(), p.manager.alive.load(SeqCst)), (0, 0));
+    // A second terminate has nothing left to give up.
+    p.terminate();
+    p.wait_closed().await.unwrap();
+}
+
+#[tokio::test]
+async fn close_then_terminate_gives_up_held_connections_too() {
+    let p = pool(opts(1, 2)).await;
+    let a = p.acquire().await.unwrap();
+    p.close();
+    let p2 = p.clone();
+    let closed = tokio::spawn(async move { p2.wait_closed().await });
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(!closed.is_finished(), "after close() alone, wait_closed waits for the held connection");
+    p.terminate();
+    tokio::time::timeout(Duration::from_secs(10), closed).await.expect("wait_closed hung").unwrap().unwrap();
+    drop(a);
+    settled(&p).await;
+    assert_eq!(p.size(), 0);
+}
+
+/// A returned connection whose clean-up stalls (a server that stopped answering) frees
+/// its slot after `recycle_timeout`, so a `maxsize(1)` pool can lend again.
+#[tokio::test]
+async fn stalled_recycle_frees_the_slot_after_recycle_timeout() {
+    let p = pool(opts(1, 1).recycle_timeout(Duration::from_millis(200)).acquire_timeout(Duration::from_secs(5))).await;
+    p.manager.recycle_ms.store(60_000, SeqCst);
+    p.acquire().await.unwrap().dirty = true;
+    let c = p.acquire().await.expect("the slot stayed taken by a stalled recycle");
+    assert_eq!(c.id, 2, "the stalled connection was closed and a new one opened");
+    drop(c);
+    settled(&p).await;
+    assert_eq!(p.size(), 1);
+}
+
 #[tokio::test]
 async fn recycle_lifetime_and_idle_timeouts() {
     let p = pool(opts(1, 4).pool_recycle(Duration::from_millis(30))).await;
