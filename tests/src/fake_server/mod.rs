@@ -15,6 +15,7 @@
 mod auth_flow;
 pub mod handshake;
 mod keys;
+pub mod scripted;
 mod session;
 pub mod wire;
 
