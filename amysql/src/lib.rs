@@ -1,6 +1,9 @@
 //! amysql: an async MySQL/MariaDB client for tokio.
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "fuzz_api.rs"]
+pub mod __fuzz; // the `fuzz/` target's entry points
 pub mod conn;
 pub mod cursor;
 mod error;
