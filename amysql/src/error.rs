@@ -146,7 +146,8 @@ pub(crate) mod timeout_what {
         "statement: it was killed on the server with KILL QUERY; the connection is still usable";
     /// The deadline passed while nothing was running on the server any more (the
     /// response had been read, or nothing was sent).
-    pub(crate) const EXPIRED: &str = "statement: the deadline passed; nothing is left running, the connection is still usable";
+    pub(crate) const EXPIRED: &str =
+        "statement: the deadline passed; nothing is left running, the connection is still usable";
     /// The deadline passed and the statement could not be stopped in time (the side
     /// connection or the kill failed, or its response did not come): the connection was closed.
     pub(crate) const CLOSED: &str =

@@ -59,9 +59,8 @@ async fn session_status(conn: &mut Connection, name: &str) -> u64 {
 /// The connection is in step and usable: a unique token comes back.
 async fn answers_token(conn: &mut Connection, label: &str) {
     let token = unique_name(label);
-    let got: String = no_hang("token query", query_scalar(&format!("SELECT '{token}'")).fetch_one(&mut *conn))
-        .await
-        .unwrap();
+    let got: String =
+        no_hang("token query", query_scalar(&format!("SELECT '{token}'")).fetch_one(&mut *conn)).await.unwrap();
     assert_eq!(got, token);
     assert!(!conn.is_broken());
 }
@@ -104,9 +103,8 @@ async fn prepared_query_is_stopped_by_the_server() {
     let mut conn = connect(opts().statement_timeout(LIMIT).stmt_cache_size(8)).await;
     let mut side = connect(opts()).await;
     let executes = session_status(&mut conn, "Com_stmt_execute").await;
-    let e = no_hang("SLEEP(%s)", query_scalar::<i64>("SELECT SLEEP(%s)").bind(30).fetch_one(&mut conn))
-        .await
-        .unwrap_err();
+    let e =
+        no_hang("SLEEP(%s)", query_scalar::<i64>("SELECT SLEEP(%s)").bind(30).fetch_one(&mut conn)).await.unwrap_err();
     assert_stopped_by_server(&e);
     assert!(session_status(&mut conn, "Com_stmt_execute").await > executes, "the query did not run prepared");
     wait_idle_on_server(&mut side, conn.thread_id()).await;
@@ -116,8 +114,7 @@ async fn prepared_query_is_stopped_by_the_server() {
     assert_eq!(v, 0);
     // Without a timeout the same SQL is another statement (the cache key has the prefix):
     // a sleep past the old limit completes.
-    let v: i64 =
-        query_scalar("SELECT SLEEP(%s)").bind(0.4).timeout(Duration::ZERO).fetch_one(&mut conn).await.unwrap();
+    let v: i64 = query_scalar("SELECT SLEEP(%s)").bind(0.4).timeout(Duration::ZERO).fetch_one(&mut conn).await.unwrap();
     assert_eq!(v, 0);
     let token = unique_name("prep");
     let got: String = query_scalar("SELECT %s").bind(&token).fetch_one(&mut conn).await.unwrap();
@@ -189,8 +186,7 @@ async fn a_timeout_does_not_leak_into_the_next_statement() {
     let mut conn = connect(opts().statement_timeout(LIMIT)).await;
     let v: i64 = query_scalar("SELECT SLEEP(0.5)").timeout(Duration::ZERO).fetch_one(&mut conn).await.unwrap();
     assert_eq!(v, 0);
-    let v: i64 =
-        query_scalar("SELECT SLEEP(0.5)").timeout(Duration::from_secs(5)).fetch_one(&mut conn).await.unwrap();
+    let v: i64 = query_scalar("SELECT SLEEP(0.5)").timeout(Duration::from_secs(5)).fetch_one(&mut conn).await.unwrap();
     assert_eq!(v, 0);
     let e = query_scalar::<i64>("SELECT SLEEP(30)").fetch_one(&mut conn).await.unwrap_err();
     assert_stopped_by_server(&e);
@@ -201,7 +197,8 @@ async fn a_timeout_does_not_leak_into_the_next_statement() {
 
 #[tokio::test]
 async fn url_option_sets_the_timeout() {
-    let url = format!("{}{}statement_timeout=0.2", server().url(), if server().url().contains('?') { "&" } else { "?" });
+    let url =
+        format!("{}{}statement_timeout=0.2", server().url(), if server().url().contains('?') { "&" } else { "?" });
     let mut conn = amysql::connect(url.as_str()).await.unwrap();
     let e = no_hang("url", query_scalar::<i64>("SELECT SLEEP(30)").fetch_one(&mut conn)).await.unwrap_err();
     assert_stopped_by_server(&e);
@@ -305,4 +302,26 @@ async fn lock_wait_timeout_is_set_in_the_connect_round_trip() {
     assert_eq!(e.code(), Some(1205), "{e}");
     holder.query_drop("ROLLBACK").await.unwrap();
     holder.query_drop(&format!("DROP TABLE test.{table}")).await.unwrap();
+}
+
+/// MySQL has no SET STATEMENT: the limit goes into a `MAX_EXECUTION_TIME` hint after a
+/// leading SELECT (only there), and its error 3024 is a statement timeout. Scripted
+/// MySQL 8 server, since the harness runs MariaDB.
+#[tokio::test]
+async fn mysql_gets_the_hint_after_select_only() {
+    use amysql_tests::fake_server::scripted::{err, ok, Script, ScriptedServer};
+    let script = Script::mysql8()
+        .then(err(1, 3024, "HY000", "Query execution was interrupted, maximum statement execution time exceeded"))
+        .then(ok(1, 3, 2));
+    let server = ScriptedServer::start(script).await;
+    let o = server.options().statement_timeout(LIMIT).read_timeout(Duration::from_secs(5));
+    let mut conn = amysql::connect(o).await.unwrap();
+    assert!(!conn.is_mariadb());
+    let e = query_scalar::<i64>("select SLEEP(%s)").bind(30).fetch_one(&mut conn).await.unwrap_err();
+    assert_stopped_by_server(&e);
+    let r = query("UPDATE t SET a = 1").execute(&mut conn).await.unwrap();
+    assert_eq!(r.rows_affected, 3);
+    let sent = server.received_packets();
+    assert_eq!(&sent[0][1][4..], b"\x03select /*+ MAX_EXECUTION_TIME(200) */ SLEEP(30)");
+    assert_eq!(&sent[0][2][4..], b"\x03UPDATE t SET a = 1");
 }

@@ -263,9 +263,14 @@ mod tests {
     fn one_set_for_all_session_options() {
         assert_eq!(session_set(None, None, None, None).unwrap(), None);
         assert_eq!(
-            session_set(Some("utf8mb4"), Some("ANSI_QUOTES,STRICT_ALL_TABLES"), Some(false), Some(Duration::from_millis(2500)))
-                .unwrap()
-                .as_deref(),
+            session_set(
+                Some("utf8mb4"),
+                Some("ANSI_QUOTES,STRICT_ALL_TABLES"),
+                Some(false),
+                Some(Duration::from_millis(2500))
+            )
+            .unwrap()
+            .as_deref(),
             Some(
                 "SET NAMES utf8mb4, sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES', autocommit = 0, \
                  innodb_lock_wait_timeout = 3"

@@ -74,10 +74,7 @@ impl Injection {
         let mut secs = itoa::Buffer::new();
         let frac = ms % 1000;
         let frac = [b'.', b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8];
-        Injection::new(
-            0,
-            &[b"SET STATEMENT max_statement_time=", secs.format(ms / 1000).as_bytes(), &frac, b" FOR "],
-        )
+        Injection::new(0, &[b"SET STATEMENT max_statement_time=", secs.format(ms / 1000).as_bytes(), &frac, b" FOR "])
     }
 
     /// ` /*+ MAX_EXECUTION_TIME(<ms>) */` after a leading `SELECT`; `None` for any other
@@ -316,14 +313,11 @@ mod tests {
         assert_eq!(text(&Injection::mariadb(Duration::from_micros(1))), "SET STATEMENT max_statement_time=0.001 FOR ");
         assert_eq!(text(&Injection::mariadb(Duration::from_secs(75))), "SET STATEMENT max_statement_time=75.000 FOR ");
         assert_eq!(
-            text(&Injection::mariadb(Duration::from_millis(1234_567))),
+            text(&Injection::mariadb(Duration::from_millis(1_234_567))),
             "SET STATEMENT max_statement_time=1234.567 FOR "
         );
         // Clamped to what the server accepts.
-        assert_eq!(
-            text(&Injection::mariadb(Duration::MAX)),
-            "SET STATEMENT max_statement_time=31536000.000 FOR "
-        );
+        assert_eq!(text(&Injection::mariadb(Duration::MAX)), "SET STATEMENT max_statement_time=31536000.000 FOR ");
     }
 
     #[test]
