@@ -136,6 +136,24 @@ pub mod client_code {
     pub const SSL_CONNECTION_ERROR: u16 = 2026;
 }
 
+/// The `what` of the statement timeouts (`Error::Timeout`).
+pub(crate) mod timeout_what {
+    /// The server stopped the statement (MariaDB 1969, MySQL 3024).
+    pub(crate) const STOPPED: &str =
+        "statement: the server stopped it (max_statement_time / MAX_EXECUTION_TIME); the connection is still usable";
+    /// The client-side deadline passed first and `KILL QUERY` stopped the statement.
+    pub(crate) const KILLED: &str =
+        "statement: it was killed on the server with KILL QUERY; the connection is still usable";
+    /// The deadline passed while nothing was running on the server any more (the
+    /// response had been read, or nothing was sent).
+    pub(crate) const EXPIRED: &str =
+        "statement: the deadline passed; nothing is left running, the connection is still usable";
+    /// The deadline passed and the statement could not be stopped in time (the side
+    /// connection or the kill failed, or its response did not come): the connection was closed.
+    pub(crate) const CLOSED: &str =
+        "statement: KILL QUERY did not stop it in time (see the log); the connection was closed";
+}
+
 /// Everything that can go wrong in amysql.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -145,7 +163,10 @@ pub enum Error {
     /// Transport failure (connect, read, write) with a CR_* code: 2002/2003 can't connect,
     /// 2006 gone away, 2013 lost during query.
     Io { code: u16, message: String, source: Option<Arc<std::io::Error>> },
-    /// A connect, read or write deadline passed. The connection is not reusable.
+    /// A deadline passed. After a connect, read or write timeout the connection is not
+    /// reusable. After a statement timeout (`what` starts with `"statement"`, see
+    /// [`Error::is_statement_timeout`]) the statement was stopped on the server and the
+    /// connection stays usable, unless `what` says it was closed.
     Timeout { what: &'static str, after: std::time::Duration },
     /// The server sent bytes that do not follow the protocol (truncated, out of order,
     /// unexpected packet). The connection is closed afterwards.
@@ -218,8 +239,21 @@ impl Error {
 
     /// True when the connection that produced this error cannot be used again.
     pub fn is_connection_error(&self) -> bool {
-        matches!(self, Error::Io { .. } | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken(_) | Error::Tls(_))
-            || matches!(self, Error::Server(e) if matches!(e.code(), 1053 | 1927 | 4031))
+        match self {
+            // The statement was stopped and its response read: the stream is in step.
+            Error::Timeout { what, .. } => {
+                ![timeout_what::STOPPED, timeout_what::KILLED, timeout_what::EXPIRED].contains(what)
+            }
+            Error::Io { .. } | Error::Protocol(_) | Error::Broken(_) | Error::Tls(_) => true,
+            Error::Server(e) => matches!(e.code(), 1053 | 1927 | 4031),
+            _ => false,
+        }
+    }
+
+    /// True for a statement timeout (`ConnectOptions::statement_timeout`,
+    /// `query(..).timeout(..)`): the statement was stopped by the server or killed.
+    pub fn is_statement_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { what, .. } if what.starts_with("statement"))
     }
 
     pub(crate) fn io(code: u16, context: &str, err: std::io::Error) -> Self {
@@ -242,7 +276,11 @@ impl fmt::Display for Error {
         match self {
             Error::Server(e) => write!(f, "server error {e}"),
             Error::Io { code, message, .. } => write!(f, "({code}) {message}"),
-            Error::Timeout { what, after } => write!(f, "{what} timed out after {after:?}"),
+            // `what` may carry an explanation after a colon: "statement: killed ...".
+            Error::Timeout { what, after } => match what.split_once(": ") {
+                Some((what, why)) => write!(f, "{what} timed out after {after:?}: {why}"),
+                None => write!(f, "{what} timed out after {after:?}"),
+            },
             Error::Protocol(m) => write!(f, "protocol error: {m}"),
             Error::Tls(m) => write!(f, "TLS error: {m}"),
             Error::Auth(m) => write!(f, "authentication error: {m}"),
@@ -284,6 +322,29 @@ mod tests {
         let e = Error::Server(ServerError::new(1045, Some("28000".into()), "Access denied"));
         assert_eq!(e.kind(), ErrorKind::Operational);
         assert_eq!(e.to_string(), "server error (1045, 28000) Access denied");
+    }
+
+    #[test]
+    fn statement_timeouts_keep_the_connection() {
+        let after = std::time::Duration::from_millis(200);
+        for (what, usable) in [
+            (timeout_what::STOPPED, true),
+            (timeout_what::KILLED, true),
+            (timeout_what::EXPIRED, true),
+            (timeout_what::CLOSED, false),
+            ("read", false),
+        ] {
+            let e = Error::Timeout { what, after };
+            assert_eq!(e.is_connection_error(), !usable, "{what}");
+            assert_eq!(e.is_statement_timeout(), what != "read", "{what}");
+            assert_eq!(e.kind(), ErrorKind::Operational);
+        }
+        let e = Error::Timeout { what: timeout_what::KILLED, after };
+        assert_eq!(
+            e.to_string(),
+            "statement timed out after 200ms: it was killed on the server with KILL QUERY; the connection is still usable"
+        );
+        assert_eq!(Error::Timeout { what: "read", after }.to_string(), "read timed out after 200ms");
     }
 
     #[test]

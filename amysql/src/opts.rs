@@ -65,6 +65,10 @@ pub struct ConnectOptions {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
+    /// Statement timeouts (see `statement_timeout`): `None`/`false` cost nothing.
+    pub(crate) statement_timeout: Option<Duration>,
+    pub(crate) kill_on_drop: bool,
+    pub(crate) lock_wait_timeout: Option<Duration>,
     pub(crate) ssl_mode: SslMode,
     pub(crate) ssl_ca: Option<PathBuf>,
     pub(crate) ssl_cert: Option<PathBuf>,
@@ -100,6 +104,9 @@ impl Default for ConnectOptions {
             connect_timeout: Some(Duration::from_secs(10)),
             read_timeout: None,
             write_timeout: None,
+            statement_timeout: None,
+            kill_on_drop: false,
+            lock_wait_timeout: None,
             ssl_mode: SslMode::Preferred,
             ssl_ca: None,
             ssl_cert: None,
@@ -185,6 +192,47 @@ impl ConnectOptions {
     /// Bound on each write to the server.
     pub fn write_timeout(mut self, t: Duration) -> Self {
         self.write_timeout = Some(t);
+        self
+    }
+    /// Bound on every statement of the typed layer (`query`, `query_as`, `query_scalar`)
+    /// and of cursors' `execute`, from the moment it is sent until its last row is read
+    /// (URL `statement_timeout=<seconds>`; default none). `query(..).timeout(d)` and
+    /// `cursor.set_timeout(..)` override it per statement.
+    ///
+    /// The server enforces it where it can, at no extra round trip: MariaDB runs the
+    /// statement as `SET STATEMENT max_statement_time=<s> FOR <statement>`, MySQL gets a
+    /// `/*+ MAX_EXECUTION_TIME(<ms>) */` hint after a leading `SELECT`. A client-side
+    /// deadline backs it up (a little later when the server enforces the limit, so the
+    /// server's own error comes first): when it passes, `KILL QUERY` is sent over a
+    /// short-lived side connection opened with these options, the killed statement's
+    /// response is read, and the connection stays usable. Either way the statement
+    /// returns [`Error::Timeout`] with `what` starting with `"statement"`
+    /// ([`Error::is_statement_timeout`]). Sub-millisecond parts are rounded up. A zero
+    /// duration means no timeout. Administrative helpers (`query_drop`, `query_text`,
+    /// `commit`, ...) are not bounded.
+    pub fn statement_timeout(mut self, t: Duration) -> Self {
+        self.statement_timeout = (!t.is_zero()).then_some(t);
+        self
+    }
+    /// When a typed query's future or stream is dropped while its statement may still be
+    /// running on the server, send `KILL QUERY` for it in the background (a task spawned
+    /// on the current tokio runtime opens a short-lived side connection). The connection
+    /// then waits for that kill to be acknowledged before its next command, so the kill
+    /// cannot hit a later statement, and a pooled connection comes back in milliseconds
+    /// instead of after the statement ends. Off by default (URL `kill_on_drop=true`):
+    /// without it the statement runs to its end and the connection reads and discards
+    /// its response before its next command (a pooled one before it is lent again, within
+    /// the pool's recycle timeout, else it is closed).
+    pub fn kill_on_drop(mut self, on: bool) -> Self {
+        self.kill_on_drop = on;
+        self
+    }
+    /// `SET innodb_lock_wait_timeout` for the session at connect and after every reset,
+    /// in the same statement as the other session settings (URL
+    /// `lock_wait_timeout=<seconds>`; default: the server's, usually 50 s). InnoDB counts
+    /// whole seconds: a fraction is rounded up.
+    pub fn lock_wait_timeout(mut self, t: Duration) -> Self {
+        self.lock_wait_timeout = Some(t);
         self
     }
     pub fn ssl_mode(mut self, mode: SslMode) -> Self {
@@ -307,10 +355,11 @@ impl ConnectOptions {
 
     fn apply_param(mut self, key: &str, value: &str) -> Result<Self> {
         let dur = |v: &str| -> Result<Duration> {
+            // try_from: a huge number is an error, not a panic.
             v.parse::<f64>()
                 .ok()
                 .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64)
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
                 .ok_or_else(|| Error::Interface(format!("URL option `{key}` must be a number of seconds")))
         };
         let flag = |v: &str| -> Result<bool> {
@@ -333,6 +382,9 @@ impl ConnectOptions {
             "connect_timeout" => self.connect_timeout = Some(dur(value)?),
             "read_timeout" => self.read_timeout = Some(dur(value)?),
             "write_timeout" => self.write_timeout = Some(dur(value)?),
+            "statement_timeout" | "max_statement_time" => self = self.statement_timeout(dur(value)?),
+            "kill_on_drop" => self.kill_on_drop = flag(value)?,
+            "lock_wait_timeout" | "innodb_lock_wait_timeout" => self.lock_wait_timeout = Some(dur(value)?),
             "program_name" => self.program_name = Some(value.into()),
             "echo" => self.echo = flag(value)?,
             "multi_statements" => self.multi_statements = flag(value)?,
@@ -380,7 +432,8 @@ impl FromStr for ConnectOptions {
     /// written `%40`. URL errors never quote the user, the password, or any part that might
     /// belong to them.
     /// Options: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, charset, sql_mode,
-    /// init_command, autocommit, connect_timeout, read_timeout, write_timeout (seconds),
+    /// init_command, autocommit, connect_timeout, read_timeout, write_timeout,
+    /// statement_timeout, lock_wait_timeout (seconds), kill_on_drop,
     /// program_name, echo, multi_statements, enable_cleartext_plugin,
     /// allow_public_key_retrieval, max_allowed_packet, max_incoming_packet, stmt_cache_size.
     fn from_str(url: &str) -> Result<Self> {
@@ -469,6 +522,7 @@ impl fmt::Debug for ConnectOptions {
             .field("ssl_mode", &self.ssl_mode)
             .field("autocommit", &self.autocommit)
             .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -646,6 +700,23 @@ mod tests {
         assert!(o.allow_public_key_retrieval);
         let o: ConnectOptions = "mysql://u:p@h/db?allowPublicKeyRetrieval=false".parse().unwrap();
         assert!(!o.allow_public_key_retrieval);
+    }
+
+    #[test]
+    fn timeout_options_from_url() {
+        let o: ConnectOptions =
+            "mysql://u@h/db?statement_timeout=0.25&kill_on_drop=true&lock_wait_timeout=3".parse().unwrap();
+        assert_eq!(o.statement_timeout, Some(Duration::from_millis(250)));
+        assert!(o.kill_on_drop);
+        assert_eq!(o.lock_wait_timeout, Some(Duration::from_secs(3)));
+        let o: ConnectOptions = "mysql://u@h/db?statement_timeout=0".parse().unwrap();
+        assert_eq!(o.statement_timeout, None);
+        let d = ConnectOptions::new();
+        assert_eq!((d.statement_timeout, d.kill_on_drop, d.lock_wait_timeout), (None, false, None));
+        for bad in ["statement_timeout=soon", "kill_on_drop=maybe", "lock_wait_timeout=-1", "statement_timeout=1e300"] {
+            let e = format!("mysql://u@h/db?{bad}").parse::<ConnectOptions>().unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Interface, "{bad}");
+        }
     }
 
     #[test]

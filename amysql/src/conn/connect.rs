@@ -190,6 +190,8 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         auth_plugin: plugin_name.clone(),
         server_max_packet: None,
         charset_change: None,
+        kill_wait: None,
+        timed_sql: String::new(),
     };
     conn.authenticate(plugin_name, greeting.nonce).await?;
     if conn.io.buffered() > 0 {
@@ -203,27 +205,85 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
 }
 
 impl Connection {
-    /// Session set-up from the options; costs no round trip when none is set.
+    /// Session set-up from the options; costs no round trip when none is set, and one
+    /// for all the session variables together (one `SET a, b, ..`), plus one for
+    /// `init_command`.
     pub(crate) async fn init_session(&mut self) -> Result<()> {
         let opts = self.opts.clone();
-        if self.charset.collation_id > 255 {
-            self.query_drop(&format!("SET NAMES {}", self.charset.name)).await?;
-        }
-        if let Some(mode) = &opts.sql_mode {
-            // sql_mode is a list of mode names; anything else is refused rather than quoted.
-            if !mode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b',' || b == b' ') {
-                return Err(Error::Interface(format!("invalid sql_mode `{mode}`")));
-            }
-            self.query_drop(&format!("SET sql_mode = '{mode}'")).await?;
-        }
-        if let Some(on) = opts.autocommit {
-            if on != self.get_autocommit() {
-                self.autocommit(on).await?;
-            }
+        let collation = (self.charset.collation_id > 255).then_some(self.charset.name);
+        // The greeting's status tells the session's autocommit: set it only to change it.
+        let autocommit = opts.autocommit.filter(|on| *on != self.get_autocommit());
+        if let Some(sql) = session_set(collation, opts.sql_mode.as_deref(), autocommit, opts.lock_wait_timeout)? {
+            self.query_drop(&sql).await?;
         }
         if let Some(init) = &opts.init_command {
             self.query_drop(init).await?;
         }
         Ok(())
+    }
+}
+
+/// The one `SET` statement that applies the session options, or `None` when none is set.
+/// `SET NAMES` may lead a list of assignments, and the connection notices the charset in
+/// it as in a `SET NAMES` of its own.
+fn session_set(
+    names: Option<&str>,
+    sql_mode: Option<&str>,
+    autocommit: Option<bool>,
+    lock_wait: Option<std::time::Duration>,
+) -> Result<Option<String>> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(name) = names {
+        parts.push(format!("NAMES {name}"));
+    }
+    if let Some(mode) = sql_mode {
+        // sql_mode is a list of mode names; anything else is refused rather than quoted.
+        if !mode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b',' || b == b' ') {
+            return Err(Error::Interface(format!("invalid sql_mode `{mode}`")));
+        }
+        parts.push(format!("sql_mode = '{mode}'"));
+    }
+    if let Some(on) = autocommit {
+        parts.push(format!("autocommit = {}", u8::from(on)));
+    }
+    if let Some(t) = lock_wait {
+        // Whole seconds: a fraction is rounded up (0 stays 0: MariaDB's NOWAIT).
+        let secs = t.as_secs().saturating_add(u64::from(t.subsec_nanos() > 0));
+        parts.push(format!("innodb_lock_wait_timeout = {}", secs.min(1_073_741_824)));
+    }
+    Ok((!parts.is_empty()).then(|| format!("SET {}", parts.join(", "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_set;
+    use std::time::Duration;
+
+    #[test]
+    fn one_set_for_all_session_options() {
+        assert_eq!(session_set(None, None, None, None).unwrap(), None);
+        assert_eq!(
+            session_set(
+                Some("utf8mb4"),
+                Some("ANSI_QUOTES,STRICT_ALL_TABLES"),
+                Some(false),
+                Some(Duration::from_millis(2500))
+            )
+            .unwrap()
+            .as_deref(),
+            Some(
+                "SET NAMES utf8mb4, sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES', autocommit = 0, \
+                 innodb_lock_wait_timeout = 3"
+            )
+        );
+        assert_eq!(
+            session_set(None, None, None, Some(Duration::ZERO)).unwrap().as_deref(),
+            Some("SET innodb_lock_wait_timeout = 0")
+        );
+        assert_eq!(
+            session_set(None, None, Some(true), Some(Duration::MAX)).unwrap().as_deref(),
+            Some("SET autocommit = 1, innodb_lock_wait_timeout = 1073741824")
+        );
+        assert!(session_set(None, Some("x'; DROP TABLE t; --"), None, None).is_err());
     }
 }

@@ -5,11 +5,13 @@
 mod auth;
 pub(crate) mod commands;
 mod connect;
+mod kill;
 pub mod local_infile;
 mod prepared;
 pub(crate) mod result;
 mod session_charset;
 mod stmt_cache;
+pub(crate) mod timeout;
 
 use std::fmt;
 use std::sync::Arc;
@@ -89,6 +91,11 @@ pub struct Connection {
     /// A change of the session's client charset made by SQL the connection sent
     /// (`SET NAMES ..`); `None` while the session uses the charset it connected with.
     pub(crate) charset_change: Option<CharsetChange>,
+    /// Set while a `kill_on_drop` statement runs; if its query was dropped, a background
+    /// `KILL QUERY` reports here when done, and the next command waits for that first.
+    pub(crate) kill_wait: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// Reused buffer for the SQL of a timed prepared statement (see `timeout.rs`).
+    pub(crate) timed_sql: String,
 }
 
 impl fmt::Debug for Connection {
@@ -249,6 +256,7 @@ impl Connection {
         self.broken.is_none()
             && self.is_idle()
             && self.pending_cleanup.is_empty()
+            && self.kill_wait.is_none()
             && self.io.unflushed() == 0
             && self.io.buffered() == 0
     }
@@ -270,6 +278,11 @@ impl Connection {
         if self.io.unflushed() > 0 {
             let r = self.io.flush().await;
             r.map_err(|e| self.fail(e))?;
+        }
+        if let Some(killing) = self.kill_wait.take() {
+            // A dropped query's KILL QUERY is on its way: let it land before anything else
+            // is sent, or it could stop the next statement. Then the drain is quick.
+            let _ = tokio::time::timeout(timeout::KILL_BOUND, killing).await;
         }
         if !self.is_idle() {
             self.drain().await?;
@@ -339,6 +352,16 @@ impl Connection {
     /// Sends COM_QUERY whose text `write_sql` appends straight into the send buffer (so a
     /// `%s`-formatted query is built in place, once). If `write_sql` fails, nothing is sent.
     pub(crate) async fn send_query_with(&mut self, write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.send_query_scanned(0, write_sql).await
+    }
+
+    /// `send_query_with`, where the first `prefix` bytes `write_sql` writes are the
+    /// client's own (a statement-timeout prefix) and not scanned for charset changes.
+    pub(crate) async fn send_query_scanned(
+        &mut self,
+        prefix: usize,
+        write_sql: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
         self.prepare_command().await?;
         let max = self.packet_limit();
         let learnable = self.limit_unknown_for(usize::MAX);
@@ -371,7 +394,7 @@ impl Connection {
         let multi = self.caps & crate::protocol::constants::capability::MULTI_STATEMENTS != 0;
         let backslash = !self.no_backslash_escapes();
         let buf = self.io.write_buf();
-        let change = session_charset::noticed_change(&buf[body..], multi, backslash);
+        let change = session_charset::noticed_change(buf.get(body + prefix..).unwrap_or_default(), multi, backslash);
         if self.opts.echo {
             tracing::info!(target: "amysql::query", sql = %String::from_utf8_lossy(&buf[body..]));
         }

@@ -3,11 +3,13 @@
 //! Not generic, so it is compiled once for all four cursor kinds.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 
 use super::description::ColumnDescription;
 use crate::conn::result::ResultHead;
+use crate::conn::timeout::bounded;
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::protocol::text_row::{parse_text_row, CellRange};
@@ -44,6 +46,8 @@ pub(super) struct Core<'c> {
     pub(super) bulk: bool,
     /// Cell boundaries of the row being decoded, reused for every row.
     pub(super) scratch: Vec<CellRange>,
+    /// `set_timeout`: overrides the connection's statement timeout (zero: none).
+    pub(super) timeout: Option<Duration>,
 }
 
 fn clamp_i64(n: u64) -> i64 {
@@ -67,6 +71,7 @@ impl<'c> Core<'c> {
             max_stmt_length: DEFAULT_MAX_STMT_LENGTH,
             bulk: true,
             scratch: Vec::new(),
+            timeout: None,
         }
     }
 
@@ -94,12 +99,25 @@ impl<'c> Core<'c> {
         }
     }
 
-    /// Formats `sql` straight into the send buffer, sends it and reads the first result.
+    /// Formats `sql` straight into the send buffer, sends it and reads the first result
+    /// (a buffered cursor: all its rows), under the statement timeout.
     pub(super) async fn execute<P: Params + ?Sized>(&mut self, sql: &str, params: &P) -> Result<u64> {
         self.begin_result();
-        let ctx = self.conn.format_context();
-        self.conn.send_query_with(|buf| format_query(sql, params, &ctx, buf)).await?;
-        self.read_result().await
+        let mut st = self.conn.begin_statement(self.timeout, sql);
+        let injection = st.injection();
+        let outcome = bounded(st.deadline(), async {
+            let ctx = self.conn.format_context();
+            self.conn.send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf)).await?;
+            self.conn.arm_kill_on_drop(&mut st);
+            self.read_result().await
+        })
+        .await;
+        if outcome.is_none() {
+            // Timed out mid-result: what was read belongs to the killed statement.
+            self.rows.clear();
+            self.columns = None;
+        }
+        self.conn.end_statement(st, outcome).await
     }
 
     /// Reads the head of the next result; a buffered cursor also reads its rows. Returns

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use super::core::Core;
 use super::description::ColumnDescription;
@@ -50,6 +51,22 @@ impl<'c, R: CursorRow, B: Buffering> GenericCursor<'c, R, B> {
     /// Whatever the previous statement left unread is discarded first.
     pub async fn execute<P: Params>(&mut self, sql: &str, params: P) -> Result<u64> {
         self.core.execute(sql, &params).await
+    }
+
+    /// Bounds each later `execute` (and the per-row statements of a non-batched
+    /// `executemany`): `Some(d)` overrides `ConnectOptions::statement_timeout`
+    /// (`Some(Duration::ZERO)`: no timeout), `None` goes back to the connection's. A
+    /// buffered cursor's bound covers reading all rows; an unbuffered one's ends with the
+    /// result's head (the server-side limit still covers the whole statement). On expiry
+    /// `execute` returns `Error::Timeout` and the connection stays usable (see
+    /// [`ConnectOptions::statement_timeout`](crate::ConnectOptions::statement_timeout)).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.core.timeout = timeout;
+    }
+
+    /// The timeout `set_timeout` gave, if any.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.core.timeout
     }
 
     /// The SQL `execute` would send, as a `String` (bytes that are not UTF-8 are shown

@@ -23,6 +23,25 @@
 //! cursors. A query without any bound parameter is sent verbatim (so `'100%'` needs no
 //! doubling), as `cursor.execute(sql)` does.
 
+/// Runs `self`'s statement on `executor`'s connection under its statement timeout and
+/// `kill_on_drop` (conn/timeout.rs): send, then `$read`, bounded by the deadline. With
+/// neither set, this is the plain send-then-read.
+macro_rules! run_statement {
+    ($self:ident, $executor:ident, |$conn:ident| $read:expr) => {{
+        let mut lent = $executor.into_target().connection().await?;
+        let mut st = lent.begin_statement($self.timeout, $self.sql);
+        let injection = st.injection();
+        let outcome = crate::conn::timeout::bounded(st.deadline(), async {
+            let $conn: &mut crate::conn::Connection = &mut lent;
+            run::send($conn, $self.sql, &$self.args, injection.as_ref()).await?;
+            $conn.arm_kill_on_drop(&mut st);
+            $read.await
+        })
+        .await;
+        lent.end_statement(st, outcome).await
+    }};
+}
+
 mod args;
 mod executor;
 #[doc(hidden)]
@@ -32,6 +51,7 @@ mod stream;
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 #[doc(hidden)]
 pub use args::MacroArgs;
@@ -51,6 +71,8 @@ use run::{Decoder, Scalar, Typed, Untyped};
 pub struct Query<'q, A = ()> {
     sql: &'q str,
     args: A,
+    /// `.timeout(d)`: overrides the connection's `statement_timeout` (zero: none).
+    timeout: Option<Duration>,
 }
 
 /// A query whose rows decode into `T` through [`FromRow`].
@@ -69,13 +91,13 @@ pub struct QueryScalar<'q, T, A = ()> {
 
 /// A query; bind `%s` values with `.bind(v)`, `%(name)s` values with `.bind_named(k, v)`.
 pub fn query(sql: &str) -> Query<'_> {
-    Query { sql, args: () }
+    Query { sql, args: (), timeout: None }
 }
 
 /// A query with a parameter set known only at run time (a `Vec<Value>`, a map, a
 /// `#[derive(Params)]` struct, `params!`).
 pub fn query_with<P: Params>(sql: &str, params: P) -> Query<'_, P> {
-    Query { sql, args: params }
+    Query { sql, args: params, timeout: None }
 }
 
 /// A query whose rows decode into `T`.
@@ -120,7 +142,17 @@ impl<T, A> fmt::Debug for QueryScalar<'_, T, A> {
 
 impl<'q, A> Query<'q, A> {
     pub(crate) fn with_args(sql: &'q str, args: A) -> Self {
-        Query { sql, args }
+        Query { sql, args, timeout: None }
+    }
+
+    /// Bounds this statement, from sending it to reading its last row, overriding
+    /// `ConnectOptions::statement_timeout`; `Duration::ZERO` runs it without a timeout.
+    /// When it passes the server stops the statement (or it is killed) and the query
+    /// returns `Error::Timeout`; the connection stays usable. See
+    /// [`ConnectOptions::statement_timeout`](crate::ConnectOptions::statement_timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// The SQL as written (placeholders not substituted).
@@ -133,7 +165,7 @@ impl<'q, A> Query<'q, A> {
     where
         A: PositionalArgs,
     {
-        Query { sql: self.sql, args: Bind { prev: self.args, value } }
+        Query { sql: self.sql, args: Bind { prev: self.args, value }, timeout: self.timeout }
     }
 
     /// Binds the value of `%(name)s`.
@@ -141,7 +173,7 @@ impl<'q, A> Query<'q, A> {
     where
         A: NamedArgs,
     {
-        Query { sql: self.sql, args: BindNamed { prev: self.args, name, value } }
+        Query { sql: self.sql, args: BindNamed { prev: self.args, name, value }, timeout: self.timeout }
     }
 }
 
@@ -149,9 +181,7 @@ impl<'q, A: QueryArgs> Query<'q, A> {
     /// Runs the query for its effect: rows affected and warnings are summed over the
     /// statements of a multi-statement query; rows, if any, are read and discarded.
     pub async fn execute<'c, E: Executor<'c>>(self, executor: E) -> Result<QueryResult> {
-        let mut conn = executor.into_target().connection().await?;
-        run::send(&mut conn, self.sql, &self.args).await?;
-        run::execute(&mut conn).await
+        run_statement!(self, executor, |conn| run::execute(conn))
     }
 
     /// Every row (of every result set).
@@ -177,19 +207,15 @@ impl<'q, A: QueryArgs> Query<'q, A> {
         E: Executor<'c>,
         A: Send + Sync + 'c,
     {
-        stream::row_stream::<E, A, Untyped>(executor, self.sql, self.args)
+        stream::row_stream::<E, A, Untyped>(executor, self.sql, self.args, self.timeout)
     }
 
     async fn all<'c, E: Executor<'c>, D: Decoder>(self, executor: E) -> Result<Vec<D::Output>> {
-        let mut conn = executor.into_target().connection().await?;
-        run::send(&mut conn, self.sql, &self.args).await?;
-        run::fetch_all::<D>(&mut conn).await
+        run_statement!(self, executor, |conn| run::fetch_all::<D>(conn))
     }
 
     async fn first<'c, E: Executor<'c>, D: Decoder>(self, executor: E) -> Result<Option<D::Output>> {
-        let mut conn = executor.into_target().connection().await?;
-        run::send(&mut conn, self.sql, &self.args).await?;
-        run::fetch_optional::<D>(&mut conn).await
+        run_statement!(self, executor, |conn| run::fetch_optional::<D>(conn))
     }
 }
 
@@ -201,6 +227,11 @@ impl<'q, T, A> QueryAs<'q, T, A> {
     /// The SQL as written.
     pub fn sql(&self) -> &'q str {
         self.query.sql
+    }
+
+    /// Bounds this statement (see [`Query::timeout`]).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        QueryAs::new(self.query.timeout(timeout))
     }
 
     /// Binds the value of the next `%s`.
@@ -245,7 +276,7 @@ impl<'q, T: FromRow, A: QueryArgs> QueryAs<'q, T, A> {
         A: Send + Sync + 'c,
         T: Send + 'c,
     {
-        stream::row_stream::<E, A, Typed<T>>(executor, self.query.sql, self.query.args)
+        stream::row_stream::<E, A, Typed<T>>(executor, self.query.sql, self.query.args, self.query.timeout)
     }
 }
 
@@ -257,6 +288,11 @@ impl<'q, T, A> QueryScalar<'q, T, A> {
     /// The SQL as written.
     pub fn sql(&self) -> &'q str {
         self.query.sql
+    }
+
+    /// Bounds this statement (see [`Query::timeout`]).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        QueryScalar::new(self.query.timeout(timeout))
     }
 
     /// Binds the value of the next `%s`.
@@ -300,6 +336,6 @@ impl<'q, T: FromSql, A: QueryArgs> QueryScalar<'q, T, A> {
         A: Send + Sync + 'c,
         T: Send + 'c,
     {
-        stream::row_stream::<E, A, Scalar<T>>(executor, self.query.sql, self.query.args)
+        stream::row_stream::<E, A, Scalar<T>>(executor, self.query.sql, self.query.args, self.query.timeout)
     }
 }

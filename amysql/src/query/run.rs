@@ -15,21 +15,32 @@ use bytes::Bytes;
 use super::args::QueryArgs;
 use crate::conn::commands::QueryResult;
 use crate::conn::result::ResultHead;
+use crate::conn::timeout::Injection;
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::protocol::text_row::CellRange;
 use crate::row::{ColumnSet, FromRow, Row, RowRef};
 use crate::value::FromSql;
 
-/// Sends the query, formatting it straight into the connection's send buffer.
-pub(crate) async fn send<A: QueryArgs + ?Sized>(conn: &mut Connection, sql: &str, args: &A) -> Result<()> {
+/// Sends the query, formatting it straight into the connection's send buffer, with the
+/// statement timeout's server-side part (`injection`) in place when there is one.
+pub(crate) async fn send<A: QueryArgs + ?Sized>(
+    conn: &mut Connection,
+    sql: &str,
+    args: &A,
+    injection: Option<&Injection>,
+) -> Result<()> {
     if let Some(params) = args.binary_params() {
-        if conn.send_prepared(sql, params).await? {
+        let sent = match injection {
+            None => conn.send_prepared(sql, params).await?,
+            Some(inj) => conn.send_prepared_injected(sql, inj, params).await?,
+        };
+        if sent {
             return Ok(());
         }
     }
     let ctx = conn.format_context();
-    conn.send_query_with(|buf| args.write_query(sql, &ctx, buf)).await
+    conn.send_text_timed(sql, injection, |sql, buf| args.write_query(sql, &ctx, buf)).await
 }
 
 /// Reads every result of the statement(s) sent: affected rows and warnings are summed

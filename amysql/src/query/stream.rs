@@ -8,12 +8,14 @@
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use super::args::QueryArgs;
 use super::executor::{Executor, Lent, Target};
 use super::run::{send, Decoder, RowReader};
+use crate::conn::timeout::{bounded, Statement};
 use crate::error::Result;
 
 /// The stream returned by `fetch`: `Stream<Item = amysql::Result<T>>`. It ends after
@@ -41,38 +43,61 @@ impl<T> Stream for RowStream<'_, T> {
 
 enum State<'c, A, D: Decoder> {
     /// Nothing sent yet: connecting happens on the first poll, as with any stream.
-    Start(Target<'c>, A),
-    Reading(Lent<'c>, RowReader<D>),
+    Start(Target<'c>, A, Option<Duration>),
+    /// The statement (its deadline, its kill-on-drop guard) lives as long as the stream
+    /// reads: dropping the stream mid-way drops it armed.
+    Reading(Lent<'c>, RowReader<D>, Statement),
     Done,
 }
 
-pub(crate) fn row_stream<'c, E, A, D>(executor: E, sql: &'c str, args: A) -> RowStream<'c, D::Output>
+pub(crate) fn row_stream<'c, E, A, D>(
+    executor: E,
+    sql: &'c str,
+    args: A,
+    timeout: Option<Duration>,
+) -> RowStream<'c, D::Output>
 where
     E: Executor<'c>,
     A: QueryArgs + Send + Sync + 'c,
     D: Decoder + 'c,
     D::Output: Send + 'c,
 {
-    let start: State<'c, A, D> = State::Start(executor.into_target(), args);
+    let start: State<'c, A, D> = State::Start(executor.into_target(), args, timeout);
     let stream = futures_util::stream::unfold(start, move |state| async move {
-        let (mut conn, mut reader) = match state {
-            State::Start(target, args) => {
+        let (mut conn, mut reader, st) = match state {
+            State::Start(target, args, timeout) => {
                 let mut conn = match target.connection().await {
                     Ok(conn) => conn,
                     Err(e) => return Some((Err(e), State::Done)),
                 };
-                if let Err(e) = send(&mut conn, sql, &args).await {
-                    return Some((Err(e), State::Done));
+                let mut st = conn.begin_statement(timeout, sql);
+                let injection = st.injection();
+                let sent = bounded(st.deadline(), async {
+                    send(&mut conn, sql, &args, injection.as_ref()).await?;
+                    conn.arm_kill_on_drop(&mut st);
+                    Ok(())
+                })
+                .await;
+                if !matches!(sent, Some(Ok(()))) {
+                    let e = conn.end_statement(st, sent).await.err();
+                    return e.map(|e| (Err(e), State::Done));
                 }
-                (conn, RowReader::new())
+                (conn, RowReader::new(), st)
             }
-            State::Reading(conn, reader) => (conn, reader),
+            State::Reading(conn, reader, st) => (conn, reader, st),
             State::Done => return None,
         };
-        match reader.next(&mut conn).await {
-            Ok(Some(row)) => Some((Ok(row), State::Reading(conn, reader))),
-            Ok(None) => None,
-            Err(e) => Some((Err(e), State::Done)),
+        match bounded(st.deadline(), reader.next(&mut conn)).await {
+            Some(Ok(Some(row))) => Some((Ok(row), State::Reading(conn, reader, st))),
+            Some(Ok(None)) => {
+                // Ends the statement (disarms the guard); nothing can fail here.
+                let _ = conn.end_statement(st, Some(Ok(()))).await;
+                None
+            }
+            outcome => match conn.end_statement(st, outcome).await {
+                Err(e) => Some((Err(e), State::Done)),
+                Ok(_) => None,
+            },
         }
     });
     RowStream { inner: Box::pin(stream) }
