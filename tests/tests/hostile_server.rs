@@ -105,7 +105,7 @@ async fn an_incoming_packet_over_the_limit_is_refused_before_it_is_buffered() {
     // An "endless" continuation: 16 MiB chunks, each announcing more. With a 20 MiB
     // limit the second header is refused; its payload is never sent.
     let mut answer = b"\xff\xff\xff\x01".to_vec();
-    answer.extend(std::iter::repeat(0u8).take((1 << 24) - 1));
+    answer.extend(std::iter::repeat_n(0u8, (1 << 24) - 1));
     answer.extend_from_slice(b"\xff\xff\xff\x02");
     let server = ScriptedServer::start(Script::mariadb().then(answer).keep_open()).await;
     let mut c = amysql::connect(quick(&server).max_incoming_packet(20 << 20)).await.unwrap();
