@@ -291,3 +291,42 @@ async fn out_of_range_values_are_refused_before_sending() {
         assert_eq!(one, 1);
     }
 }
+
+async fn stmt_prepares(c: &mut Connection) -> u64 {
+    let mut cur = c.cursor();
+    cur.execute("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'", ()).await.unwrap();
+    cur.fetchone_as::<(String, u64)>().await.unwrap().unwrap().1
+}
+
+/// executemany's MariaDB bulk path sends these types as binary parameters; the rows
+/// stored are the ones the text path stores.
+#[tokio::test]
+async fn executemany_bulk_and_text_store_the_same() {
+    type Params = (Uuid, uuid::fmt::Hyphenated, Date, PrimitiveDateTime, OffsetDateTime, Time, Duration);
+    let rows: Vec<Params> = uuids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let i = i as u8;
+            let dt = datetime(2000 + i32::from(i), 1 + i, 2, 3, 4, 5, 6 * u32::from(i));
+            (u, u.hyphenated(), dt.date(), dt, dt.assume_utc(), dt.time(), -Duration::hours(i64::from(i) * 200))
+        })
+        .collect();
+    let mut c = conn(0).await;
+    let cols = "b BINARY(16), c CHAR(36), d DATE, dt DATETIME(6), ts DATETIME(6), tm TIME(6), iv TIME(6)";
+    for bulk in [true, false] {
+        let t = unique_name("uuid_time_bulk");
+        c.query_drop(&format!("CREATE TABLE {t} (id INT PRIMARY KEY AUTO_INCREMENT, {cols})")).await.unwrap();
+        let before = stmt_prepares(&mut c).await;
+        let mut cur = c.cursor();
+        cur.set_bulk(bulk);
+        let sql = format!("INSERT INTO {t} (b, c, d, dt, ts, tm, iv) VALUES (%s, %s, %s, %s, %s, %s, %s)");
+        assert_eq!(cur.executemany(&sql, &rows).await.unwrap(), rows.len() as u64);
+        assert_eq!(stmt_prepares(&mut c).await - before, u64::from(bulk), "bulk path prepares once, text never");
+        let got: Vec<Params> = amysql::query_as(&format!("SELECT b, c, d, dt, ts, tm, iv FROM {t} ORDER BY id"))
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(got, rows, "bulk: {bulk}");
+    }
+}

@@ -298,7 +298,7 @@ mod tests {
         let raw = [0xe8, 0x07, 2, 29, 23, 59, 58, 1, 0, 0, 0];
         assert_eq!(PrimitiveDateTime::from_binary(Some(&raw), &c).unwrap(), dt(2024, 2, 29, 23, 59, 58, 1));
         assert_eq!(OffsetDateTime::from_binary(Some(&raw), &c).unwrap(), dt(2024, 2, 29, 23, 59, 58, 1).assume_utc());
-        assert_eq!(PrimitiveDateTime::from_binary(Some(&[]), &c).unwrap_err().reason().contains("zero date"), true);
+        assert!(PrimitiveDateTime::from_binary(Some(&[]), &c).unwrap_err().reason().contains("zero date"));
         let date = col(column_type::DATE);
         assert_eq!(TDate::from_binary(Some(&[0xe8, 0x07, 2, 29]), &date).unwrap(), d(2024, 2, 29));
         assert_eq!(
