@@ -14,6 +14,8 @@ pub mod pool;
 pub mod protocol;
 pub mod query;
 pub mod row;
+#[cfg(feature = "json")]
+mod row_serde;
 pub mod transaction;
 pub mod value;
 

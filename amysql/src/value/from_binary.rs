@@ -424,6 +424,7 @@ pub(crate) fn binary_datetime(raw: &[u8], column: &Column) -> Option<DateTime> {
 
 /// A DATE, DATETIME or TIMESTAMP cell's fields as `binary_datetime` reads them, before
 /// its validation: for decoders that validate anyway (chrono) and need not do it twice.
+#[cfg_attr(not(feature = "chrono"), allow(dead_code))]
 pub(crate) fn binary_datetime_fields(raw: &[u8], column: &Column) -> Option<DateTime> {
     if binary_layout(column.column_type()) != BinaryLayout::DateTime {
         return None;

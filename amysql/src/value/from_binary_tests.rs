@@ -93,6 +93,19 @@ macro_rules! for_all_types {
             $f::<chrono::DateTime<chrono::Utc>>($($arg),*);
             $f::<chrono::TimeDelta>($($arg),*);
         }
+        #[cfg(feature = "time")]
+        {
+            $f::<::time::Date>($($arg),*);
+            $f::<::time::Time>($($arg),*);
+            $f::<::time::PrimitiveDateTime>($($arg),*);
+            $f::<::time::OffsetDateTime>($($arg),*);
+            $f::<::time::Duration>($($arg),*);
+        }
+        #[cfg(feature = "uuid")]
+        {
+            $f::<uuid::Uuid>($($arg),*);
+            $f::<uuid::fmt::Hyphenated>($($arg),*);
+        }
         #[cfg(feature = "rust_decimal")]
         $f::<rust_decimal::Decimal>($($arg),*);
         #[cfg(feature = "json")]

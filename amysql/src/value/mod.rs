@@ -28,6 +28,10 @@ mod to_sql;
 mod chrono_impls;
 #[cfg(feature = "rust_decimal")]
 mod decimal_impls;
+#[cfg(feature = "time")]
+mod time_impls;
+#[cfg(feature = "uuid")]
+mod uuid_impls;
 
 #[cfg(test)]
 mod proptests;

@@ -71,6 +71,16 @@ fn decode_all(raw: Option<&[u8]>, c: &Column) {
         d::<chrono::DateTime<chrono::Utc>>(raw, c);
         d::<chrono::TimeDelta>(raw, c);
     }
+    #[cfg(feature = "time")]
+    {
+        d::<::time::Date>(raw, c);
+        d::<::time::Time>(raw, c);
+        d::<::time::PrimitiveDateTime>(raw, c);
+        d::<::time::OffsetDateTime>(raw, c);
+        d::<::time::Duration>(raw, c);
+    }
+    #[cfg(feature = "uuid")]
+    d::<uuid::Uuid>(raw, c);
     #[cfg(feature = "rust_decimal")]
     d::<rust_decimal::Decimal>(raw, c);
     #[cfg(feature = "json")]
