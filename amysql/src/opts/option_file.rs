@@ -386,7 +386,7 @@ mod tests {
             ("[client]\nport\n".to_string(), 2, "`port` needs a value"),
         ] {
             let f = write(&d, "bad.cnf", &text);
-            let e = read(&[f.clone()], None).unwrap_err();
+            let e = read(std::slice::from_ref(&f), None).unwrap_err();
             let msg = format!("{e} {e:?}");
             assert!(msg.contains(&format!("{} line {line}", f.display())), "{msg}");
             assert!(msg.contains(what), "{msg}");
