@@ -80,8 +80,9 @@ impl AuthContext {
     pub fn plugin_name(&self) -> &str {
         &self.plugin_name
     }
-    /// The server's plugin data from the greeting or the AuthSwitchRequest (the nonce),
-    /// without the trailing NUL servers append to it.
+    /// The server's plugin data from the greeting or the AuthSwitchRequest (the nonce, or
+    /// a `dialog` question), as sent: MySQL and MariaDB end a nonce with a NUL, which the
+    /// built-in plugins ignore by using only the bytes they need.
     pub fn data(&self) -> &[u8] {
         &self.data
     }

@@ -328,6 +328,18 @@ mod tests {
     }
 
     #[test]
+    fn url_options() {
+        let o: ConnectOptions =
+            "mysql://u@h/?read_default_file=/a.cnf&read_default_file=/b.cnf&read_default_group=app&found_rows=1&collation=utf8mb4_bin"
+                .parse()
+                .unwrap();
+        assert_eq!(o.ext.option_files, vec![PathBuf::from("/a.cnf"), PathBuf::from("/b.cnf")]);
+        assert_eq!(o.ext.option_group.as_deref(), Some("app"));
+        assert!(o.ext.found_rows);
+        assert_eq!(o.ext.collation.as_deref(), Some("utf8mb4_bin"));
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let o = ConnectOptions::new()
             .ssl_key_password("keypass-9")
