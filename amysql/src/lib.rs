@@ -19,12 +19,13 @@ mod row_serde;
 pub mod transaction;
 pub mod value;
 
+pub use conn::auth_plugin::{AuthContext, AuthPlugin};
 pub use conn::commands::{QueryResult, Warning};
 pub use conn::local_infile::{LocalInfile, LocalInfileHandler};
 pub use conn::{connect, Connection};
 pub use cursor::{ColumnDescription, Cursor, DictCursor, GenericCursor, SSCursor, SSDictCursor, ScrollMode};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
-pub use opts::{ConnectOptions, IntoConnectOptions, SslMode};
+pub use opts::{ConnectOptions, IntoConnectOptions, ProviderResult, SslMode};
 pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
 pub use protocol::column::Column;
 pub use query::{

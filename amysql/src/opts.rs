@@ -11,7 +11,11 @@ use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 
+mod extras;
+mod option_file;
 mod url;
+
+pub use extras::ProviderResult;
 
 use crate::conn::local_infile::LocalInfile;
 use crate::error::{Error, Result};
@@ -86,6 +90,8 @@ pub struct ConnectOptions {
     pub(crate) echo: bool,
     pub(crate) multi_statements: bool,
     pub(crate) stmt_cache_size: usize,
+    /// Option files, flags, credential provider, auth plugins (opts/extras.rs).
+    pub(crate) ext: extras::Extras,
 }
 
 impl Default for ConnectOptions {
@@ -122,6 +128,7 @@ impl Default for ConnectOptions {
             echo: false,
             multi_statements: true,
             stmt_cache_size: 0,
+            ext: Default::default(),
         }
     }
 }
@@ -134,33 +141,40 @@ impl ConnectOptions {
 
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = host.into();
+        self.mark_explicit("host");
         self
     }
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self.mark_explicit("port");
         self
     }
     pub fn user(mut self, user: impl Into<String>) -> Self {
         self.user = user.into();
+        self.mark_explicit("user");
         self
     }
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
+        self.mark_explicit("password");
         self
     }
     pub fn db(mut self, db: impl Into<String>) -> Self {
         self.db = Some(db.into());
+        self.mark_explicit("database");
         self
     }
     /// Connect through this unix socket instead of TCP.
     pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
         self.unix_socket = Some(path.into());
+        self.mark_explicit("socket");
         self
     }
     /// Connection charset (default utf8mb4). Client-side `%s` escaping refuses GBK, BIG5,
     /// SJIS, CP932 and GB2312, where backslash escaping is unsafe.
     pub fn charset(mut self, charset: impl Into<String>) -> Self {
         self.charset = charset.into();
+        self.mark_explicit("default-character-set");
         self
     }
     /// `SET sql_mode = ...` right after connecting.
@@ -182,6 +196,7 @@ impl ConnectOptions {
     /// Bound on TCP connect plus the whole handshake (default 10 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = Some(t);
+        self.mark_explicit("connect-timeout");
         self
     }
     /// Bound on each wait for server data; on expiry the connection is closed.
@@ -237,21 +252,25 @@ impl ConnectOptions {
     }
     pub fn ssl_mode(mut self, mode: SslMode) -> Self {
         self.ssl_mode = mode;
+        self.mark_explicit("ssl-mode");
         self
     }
     /// PEM file with the CA certificate(s) to verify the server against.
     pub fn ssl_ca(mut self, path: impl Into<PathBuf>) -> Self {
         self.ssl_ca = Some(path.into());
+        self.mark_explicit("ssl-ca");
         self
     }
     /// PEM client certificate, for users that REQUIRE X509.
     pub fn ssl_cert(mut self, path: impl Into<PathBuf>) -> Self {
         self.ssl_cert = Some(path.into());
+        self.mark_explicit("ssl-cert");
         self
     }
     /// PEM private key for `ssl_cert`.
     pub fn ssl_key(mut self, path: impl Into<PathBuf>) -> Self {
         self.ssl_key = Some(path.into());
+        self.mark_explicit("ssl-key");
         self
     }
     /// The server's RSA public key (PEM, `BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`),
@@ -370,16 +389,37 @@ impl ConnectOptions {
             }
         };
         match key.replace('-', "_").to_ascii_lowercase().as_str() {
-            "ssl_mode" | "sslmode" => self.ssl_mode = value.parse()?,
-            "ssl_ca" | "sslca" => self.ssl_ca = Some(value.into()),
-            "ssl_cert" => self.ssl_cert = Some(value.into()),
-            "ssl_key" => self.ssl_key = Some(value.into()),
-            "socket" | "unix_socket" => self.unix_socket = Some(value.into()),
-            "charset" => self.charset = value.into(),
+            "ssl_mode" | "sslmode" => {
+                self.mark_explicit("ssl-mode");
+                self.ssl_mode = value.parse()?
+            }
+            "ssl_ca" | "sslca" => {
+                self.mark_explicit("ssl-ca");
+                self.ssl_ca = Some(value.into())
+            }
+            "ssl_cert" => {
+                self.mark_explicit("ssl-cert");
+                self.ssl_cert = Some(value.into())
+            }
+            "ssl_key" => {
+                self.mark_explicit("ssl-key");
+                self.ssl_key = Some(value.into())
+            }
+            "socket" | "unix_socket" => {
+                self.mark_explicit("socket");
+                self.unix_socket = Some(value.into())
+            }
+            "charset" => {
+                self.mark_explicit("default-character-set");
+                self.charset = value.into()
+            }
             "sql_mode" => self.sql_mode = Some(value.into()),
             "init_command" => self.init_command = Some(value.into()),
             "autocommit" => self.autocommit = Some(flag(value)?),
-            "connect_timeout" => self.connect_timeout = Some(dur(value)?),
+            "connect_timeout" => {
+                self.mark_explicit("connect-timeout");
+                self.connect_timeout = Some(dur(value)?)
+            }
             "read_timeout" => self.read_timeout = Some(dur(value)?),
             "write_timeout" => self.write_timeout = Some(dur(value)?),
             "statement_timeout" | "max_statement_time" => self = self.statement_timeout(dur(value)?),
@@ -409,6 +449,10 @@ impl ConnectOptions {
                     .parse()
                     .map_err(|_| Error::Interface("URL option `max_incoming_packet` must be a byte count".into()))?
             }
+            "read_default_file" => self.ext.option_files.push(value.into()),
+            "read_default_group" => self.ext.option_group = Some(value.into()),
+            "found_rows" => self.ext.found_rows = flag(value)?,
+            "collation" => self.ext.collation = Some(value.into()),
             _ => return Err(Error::Interface(format!("unknown URL option `{key}`"))),
         }
         Ok(self)
@@ -435,7 +479,8 @@ impl FromStr for ConnectOptions {
     /// init_command, autocommit, connect_timeout, read_timeout, write_timeout,
     /// statement_timeout, lock_wait_timeout (seconds), kill_on_drop,
     /// program_name, echo, multi_statements, enable_cleartext_plugin,
-    /// allow_public_key_retrieval, max_allowed_packet, max_incoming_packet, stmt_cache_size.
+    /// allow_public_key_retrieval, max_allowed_packet, max_incoming_packet, stmt_cache_size,
+    /// read_default_file, read_default_group, found_rows, collation.
     fn from_str(url: &str) -> Result<Self> {
         let rest = url
             .strip_prefix("mysql://")
@@ -469,18 +514,23 @@ impl ConnectOptions {
         let mut opts = ConnectOptions::new();
         if let Some(user) = parts.user {
             opts.user = decode(user, "user")?;
+            opts.mark_explicit("user");
         }
         if let Some(p) = parts.password {
             opts.password = Some(decode(p, "password")?);
+            opts.mark_explicit("password");
         }
         if !parts.host.is_empty() {
             opts.host = decode(parts.host, "host")?;
+            opts.mark_explicit("host");
         }
         if let Some(port) = parts.port {
             opts.port = port;
+            opts.mark_explicit("port");
         }
         if !parts.db.is_empty() {
             opts.db = Some(decode(parts.db, "database")?);
+            opts.mark_explicit("database");
         }
         for pair in parts.query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -523,6 +573,7 @@ impl fmt::Debug for ConnectOptions {
             .field("autocommit", &self.autocommit)
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)
+            .field("ext", &self.ext)
             .finish_non_exhaustive()
     }
 }

@@ -157,8 +157,7 @@ impl Connection {
         self.opts = std::sync::Arc::new(opts);
         let secure = self.io.stream.is_secure();
         let plugin_name = self.auth_plugin.clone();
-        let nonce = self.nonce.clone();
-        let auth = super::auth::initial_response(&plugin_name, password.as_bytes(), &nonce, secure, &self.opts)?;
+        let (exchange, auth) = super::auth::start(&self.opts, &plugin_name, &self.nonce, password.as_bytes(), secure)?;
         let cu = ChangeUser {
             username: user,
             auth_response: &auth,
@@ -173,7 +172,7 @@ impl Connection {
         self.io.seq = crate::protocol::command::com_change_user(self.io.write_buf(), &cu, caps);
         let r = self.io.flush().await;
         r.map_err(|e| self.fail(e))?;
-        let r = self.authenticate(plugin_name, nonce).await;
+        let r = self.authenticate(exchange).await;
         match r {
             Ok(()) => {
                 self.broken = None;

@@ -38,7 +38,12 @@ const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
 /// Connects with options or a `mysql://` URL. `connect_timeout` bounds the TCP connect
 /// and the whole handshake.
 pub async fn connect(opts: impl IntoConnectOptions) -> Result<Connection> {
-    let opts = Arc::new(opts.into_connect_options()?);
+    let opts = opts.into_connect_options()?;
+    // Option files are read on every connect, before the timeout that they may set.
+    let opts = Arc::new(match opts.with_option_files()? {
+        Some(resolved) => resolved,
+        None => opts,
+    });
     match opts.connect_timeout {
         Some(t) => tokio::time::timeout(t, establish(opts.clone()))
             .await
@@ -55,7 +60,11 @@ async fn open_transport(opts: &ConnectOptions) -> Result<Stream> {
         })?;
         return Ok(Stream::Unix(s));
     }
-    let tcp = TcpStream::connect((opts.host.as_str(), opts.port)).await.map_err(|e| {
+    let tcp = match opts.ext.bind_address {
+        None => TcpStream::connect((opts.host.as_str(), opts.port)).await,
+        Some(local) => connect_from(local, &opts.host, opts.port).await,
+    }
+    .map_err(|e| {
         Error::io(client_code::CONN_HOST_ERROR, &format!("can't connect to server on `{}:{}`", opts.host, opts.port), e)
     })?;
     // Commands are small request/response exchanges: Nagle would add latency to each.
@@ -63,16 +72,43 @@ async fn open_transport(opts: &ConnectOptions) -> Result<Stream> {
     Ok(Stream::Tcp(tcp))
 }
 
-fn connect_attributes(opts: &ConnectOptions) -> Vec<(&'static str, String)> {
-    let mut attrs = vec![
-        ("_client_name", "amysql".to_string()),
-        ("_client_version", env!("CARGO_PKG_VERSION").to_string()),
-        ("_pid", std::process::id().to_string()),
-        ("_os", std::env::consts::OS.to_string()),
-        ("_platform", std::env::consts::ARCH.to_string()),
+/// `bind_address`: a socket bound to `local` (any port), connected to the first address
+/// of `host` in the same family that accepts.
+async fn connect_from(local: std::net::IpAddr, host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let mut last_err = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        if addr.is_ipv4() != local.is_ipv4() {
+            continue;
+        }
+        let socket = if local.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.bind(std::net::SocketAddr::new(local, 0))?;
+        match socket.connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("no address of the server is in the family of bind_address {local}"),
+        )
+    }))
+}
+
+fn connect_attributes(opts: &ConnectOptions) -> Vec<(String, String)> {
+    let mut attrs: Vec<(String, String)> = vec![
+        ("_client_name".into(), "amysql".to_string()),
+        ("_client_version".into(), env!("CARGO_PKG_VERSION").to_string()),
+        ("_pid".into(), std::process::id().to_string()),
+        ("_os".into(), std::env::consts::OS.to_string()),
+        ("_platform".into(), std::env::consts::ARCH.to_string()),
     ];
     if let Some(p) = &opts.program_name {
-        attrs.push(("program_name", p.clone()));
+        attrs.push(("program_name".into(), p.clone()));
+    }
+    for (k, v) in &opts.ext.connect_attrs {
+        attrs.retain(|(built_in, _)| built_in != k);
+        attrs.push((k.clone(), v.clone()));
     }
     attrs
 }
@@ -88,7 +124,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     let mut io = PacketStream::new(stream);
     let greeting = HandshakeV10::decode(&io.read_packet().await?)?;
 
-    let mut caps = BASE_CAPABILITIES & greeting.capabilities;
+    let mut caps = (BASE_CAPABILITIES | opts.ext.extra_capabilities()?) & greeting.capabilities;
     if opts.multi_statements {
         caps |= cap::MULTI_STATEMENTS & greeting.capabilities;
     }
@@ -136,17 +172,18 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         io = PacketStream::new(tls::upgrade(tcp, &opts).await?);
     }
 
-    let password = opts.password.clone().unwrap_or_default();
+    let password = opts.current_password().await?;
     let secure = io.stream.is_secure();
     let mut plugin_name = greeting.auth_plugin.clone();
-    if plugin_name.is_empty() || !super::auth::is_known(&plugin_name) {
+    if plugin_name.is_empty() || !super::auth::is_known(&opts, &plugin_name) {
         // Answer with native; a server that needs something else sends an auth switch.
         plugin_name = plugin::MYSQL_NATIVE_PASSWORD.to_string();
     }
-    let auth_response =
-        super::auth::initial_response(&plugin_name, password.as_bytes(), &greeting.nonce, secure, &opts)?;
+    let (exchange, auth_response) =
+        super::auth::start(&opts, &plugin_name, &greeting.nonce, password.as_bytes(), secure)?;
+    drop(password);
     let attrs = connect_attributes(&opts);
-    let attr_refs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let attr_refs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut payload = Vec::with_capacity(128);
     HandshakeResponse41 {
         capabilities: caps,
@@ -193,7 +230,7 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         kill_wait: None,
         timed_sql: String::new(),
     };
-    conn.authenticate(plugin_name, greeting.nonce).await?;
+    conn.authenticate(exchange).await?;
     if conn.io.buffered() > 0 {
         return Err(super::result::leftover_bytes(conn.io.buffered()));
     }
@@ -210,10 +247,20 @@ impl Connection {
     /// `init_command`.
     pub(crate) async fn init_session(&mut self) -> Result<()> {
         let opts = self.opts.clone();
-        let collation = (self.charset.collation_id > 255).then_some(self.charset.name);
+        let names = match &opts.ext.collation {
+            Some(collation) => {
+                // A collation name is an identifier; anything else is refused, not quoted.
+                if collation.is_empty() || !collation.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                    return Err(Error::Interface(format!("invalid collation `{collation}`")));
+                }
+                Some(format!("{} COLLATE {collation}", self.charset.name))
+            }
+            None => (self.charset.collation_id > 255).then(|| self.charset.name.to_string()),
+        };
         // The greeting's status tells the session's autocommit: set it only to change it.
         let autocommit = opts.autocommit.filter(|on| *on != self.get_autocommit());
-        if let Some(sql) = session_set(collation, opts.sql_mode.as_deref(), autocommit, opts.lock_wait_timeout)? {
+        if let Some(sql) = session_set(names.as_deref(), opts.sql_mode.as_deref(), autocommit, opts.lock_wait_timeout)?
+        {
             self.query_drop(&sql).await?;
         }
         if let Some(init) = &opts.init_command {

@@ -3,6 +3,7 @@
 //! result state machine in `result.rs`.
 
 mod auth;
+pub mod auth_plugin;
 pub(crate) mod commands;
 mod connect;
 mod kill;

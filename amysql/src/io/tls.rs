@@ -33,6 +33,38 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// The client's private key: plain PEM (PKCS#8, PKCS#1 or SEC1), or with
+/// `ssl_key_password` an encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`, PBES2),
+/// decrypted in memory. Errors never include the passphrase.
+fn load_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+    let reading = || format!("reading ssl-key {}", path.display());
+    let Some(password) = password else {
+        return PrivateKeyDer::from_pem_file(path).map_err(|e| tls_err(&reading(), e));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| tls_err(&reading(), e))?;
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(Error::Tls(format!(
+            "ssl-key {}: legacy OpenSSL PEM encryption is not supported; convert the key with \
+             `openssl pkcs8 -topk8 -in OLD -out NEW` (PKCS#8, PBES2)",
+            path.display()
+        )));
+    }
+    if !text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        return Err(Error::Tls(format!(
+            "ssl-key {}: ssl_key_password is set but the key is not an encrypted PKCS#8 PEM key \
+             (`BEGIN ENCRYPTED PRIVATE KEY`)",
+            path.display()
+        )));
+    }
+    let (_, doc) = pkcs8::Document::from_pem(&text).map_err(|e| tls_err(&reading(), e))?;
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).map_err(|e| tls_err(&reading(), e))?;
+    // A wrong passphrase shows as a padding or structure error; say what it most likely is.
+    let plain = info.decrypt(password.as_bytes()).map_err(|_| {
+        Error::Tls(format!("ssl-key {}: cannot decrypt the key (wrong ssl_key_password?)", path.display()))
+    })?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
+}
+
 /// Refuses TLS settings that would verify less than they claim; checked before the client
 /// connects, so nothing is sent under them.
 ///
@@ -81,8 +113,7 @@ pub fn client_config(opts: &ConnectOptions) -> Result<Arc<ClientConfig>> {
     let config = match (&opts.ssl_cert, &opts.ssl_key) {
         (Some(cert), Some(key)) => {
             let certs = load_certs(cert)?;
-            let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|e| tls_err(&format!("reading ssl-key {}", key.display()), e))?;
+            let key = load_key(key, opts.ext.ssl_key_password.as_deref())?;
             builder.with_client_auth_cert(certs, key).map_err(|e| tls_err("client certificate", e))?
         }
         (None, None) => builder.with_no_client_auth(),

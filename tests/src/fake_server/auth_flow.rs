@@ -76,6 +76,10 @@ pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         Some(Hostile::EndlessAuthMoreData) => return endless_more_data(wire, ctx).await,
         _ => {}
     }
+    if account_plugin == "dialog" {
+        let ok = dialog(wire, ctx).await?;
+        return Ok(ok && response.user == ctx.cfg.user.as_bytes());
+    }
     // The account's plugin wins: a client that answered for another one is switched, with
     // a fresh nonce so that a client reusing the handshake's nonce fails visibly.
     let (data, nonce) = if client_plugin == account_plugin {
@@ -97,6 +101,32 @@ pub(super) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         }
     };
     Ok(password_ok && response.user == ctx.cfg.user.as_bytes())
+}
+
+/// The one-time code the `dialog` account asks for before the password.
+pub const DIALOG_CODE: &str = "424242";
+
+/// MariaDB's `dialog` plugin as auth_pam drives it: the first question travels in the
+/// AuthSwitchRequest's data, later ones as bare packets (MariaDB only wraps plugin data
+/// in AuthMoreData when its first byte is 0x00, 0x01, 0xFE or 0xFF). A question is a
+/// type byte (2 ordinary, 4 password; +1 for the last question) and the prompt; each
+/// answer is the text with a NUL.
+async fn dialog<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, ctx: &AuthContext<'_>) -> io::Result<bool> {
+    ctx.note("auth-switch");
+    let mut switch = vec![0xfe];
+    switch.extend_from_slice(b"dialog\0\x02Verification code: ");
+    wire.write(&switch).await?;
+    let code = wire.read_required().await?;
+    if strip_nul(&code) != DIALOG_CODE.as_bytes() || !code.ends_with(&[0]) {
+        ctx.note("dialog-code-mismatch");
+        return Ok(false);
+    }
+    ctx.note("dialog-code-ok");
+    wire.write(b"\x05Password: ").await?;
+    let pw = wire.read_required().await?;
+    let ok = strip_nul(&pw) == ctx.password() && pw.ends_with(&[0]);
+    ctx.note(if ok { "dialog-password-ok" } else { "dialog-password-mismatch" });
+    Ok(ok)
 }
 
 /// mysqld treats an empty packet, or a lone NUL, as "no password".

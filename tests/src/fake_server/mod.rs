@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use auth_flow::DIALOG_CODE;
 pub use keys::{test_tls_config, CA_CERT_PEM, TEST_RSA_PRIVATE_KEY_PEM};
 
 use auth_flow::RsaKeys;
@@ -61,7 +62,9 @@ pub enum Hostile {
 #[derive(Clone)]
 pub struct FakeConfig {
     /// The account's plugin: "caching_sha2_password", "sha256_password",
-    /// "mysql_native_password" or "mysql_clear_password".
+    /// "mysql_native_password", "mysql_clear_password", or "dialog" (MariaDB PAM style:
+    /// a one-time code, [`DIALOG_CODE`], then the password; advertise another plugin with
+    /// `switch_from`, as MariaDB does).
     pub plugin: &'static str,
     pub user: String,
     pub password: String,
@@ -152,10 +155,12 @@ impl FakeServer {
     }
 
     /// Events so far, in order, across all connections: "connect", "ssl-request",
-    /// "tls-established", "client-plugin:<name>", "db:<name>", "auth-switch",
+    /// "tls-established", "client-plugin:<name>", "db:<name>", "attr:<key>=<value>" (for
+    /// connection attributes not starting with `_`), "client-flags:<hex>", "auth-switch",
     /// "fast-auth-ok", "fast-auth-mismatch", "full-auth-requested",
     /// "public-key-requested", "cleartext-over-tls", "cleartext-over-insecure-transport",
-    /// "rsa-password-ok", "rsa-password-mismatch", "rsa-decrypt-failed", the [`Hostile`]
+    /// "rsa-password-ok", "rsa-password-mismatch", "rsa-decrypt-failed", "dialog-code-ok",
+    /// "dialog-code-mismatch", "dialog-password-ok", "dialog-password-mismatch", the [`Hostile`]
     /// events, "auth-ok",
     /// "auth-failed", "ping", "query:<sql>", "init-db:<db>", "reset-connection", "quit",
     /// "client-closed", "bad-handshake: ...", "connection-error: ..." (e.g. a bad

@@ -84,6 +84,11 @@ async fn after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     if let Some(db) = &response.database {
         note(log, &format!("db:{}", String::from_utf8_lossy(db)));
     }
+    // The built-in `_` attributes vary per run; the others are what a test set.
+    for (k, v) in response.attributes.iter().filter(|(k, _)| !k.starts_with(b"_")) {
+        note(log, &format!("attr:{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)));
+    }
+    note(log, &format!("client-flags:{:#x}", response.capabilities));
 
     let ctx = AuthContext { cfg: &shared.cfg, keys: &shared.keys, secure: hs.secure, log };
     if !authenticate(&mut wire, &ctx, &response, &hs.nonce, hs.advertised).await? {
