@@ -25,7 +25,9 @@ pub(crate) fn next_mark(b: &[u8], mut i: usize, backslash: bool, saw_backslash: 
             b'\'' | b'"' => skip_string(b, i + 1, c, backslash, saw_backslash),
             b'`' => skip_string(b, i + 1, b'`', false, saw_backslash),
             b'#' => skip_line(b, i + 1),
-            b'-' if b.get(i + 1) == Some(&b'-') && b.get(i + 2).map_or(true, |&n| n == b' ' || n.is_ascii_control()) => {
+            b'-' if b.get(i + 1) == Some(&b'-')
+                && b.get(i + 2).map_or(true, |&n| n == b' ' || n.is_ascii_control()) =>
+            {
                 skip_line(b, i + 2)
             }
             b'/' if b.get(i + 1) == Some(&b'*') => match b.get(i + 2) {

@@ -32,17 +32,15 @@ fn qmark_style() {
     // `??` is two placeholders, as the server counts it.
     assert_eq!(qmark("SELECT ??"), [L("SELECT "), P, P]);
     // `%` is literal: no doubling, `%%` stays two, `%d` and modulo are fine.
-    assert_eq!(qmark("SELECT ? LIKE '100%', 5 % 2, '%%', DATE_FORMAT(d, '%Y')"), [
-        L("SELECT "),
-        P,
-        L(" LIKE '100%', 5 % 2, '%%', DATE_FORMAT(d, '%Y')")
-    ]);
+    assert_eq!(
+        qmark("SELECT ? LIKE '100%', 5 % 2, '%%', DATE_FORMAT(d, '%Y')"),
+        [L("SELECT "), P, L(" LIKE '100%', 5 % 2, '%%', DATE_FORMAT(d, '%Y')")]
+    );
     // `%s` and `%(name)s` in literals and comments are text, so they do not mix.
-    assert_eq!(qmark("SELECT '%s', \"%(a)s\", `%s`, ? -- %s\n# %(a)s\n/* %s */"), [
-        L("SELECT '%s', \"%(a)s\", `%s`, "),
-        P,
-        L(" -- %s\n# %(a)s\n/* %s */")
-    ]);
+    assert_eq!(
+        qmark("SELECT '%s', \"%(a)s\", `%s`, ? -- %s\n# %(a)s\n/* %s */"),
+        [L("SELECT '%s', \"%(a)s\", `%s`, "), P, L(" -- %s\n# %(a)s\n/* %s */")]
+    );
     assert_eq!(qmark("SELECT a %%s, ?"), [L("SELECT a %%s, "), P], "%%s is not a %s");
 }
 
