@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(pieces("%(id)s%(id)s"), [Named("id".into()), Named("id".into())]);
         assert_eq!(pieces("LIKE '100%%' AND x = %s"), [lit("LIKE '100%' AND x = "), Positional]);
         assert_eq!(pieces("%%%s%%"), [lit("%"), Positional, lit("%")]);
-        assert_eq!(split("a ? '?' ? %").unwrap(), (Style::Qmark, vec![lit("a "), Positional, lit(" '?' "), Positional, lit(" %")]));
+        assert_eq!(
+            split("a ? '?' ? %").unwrap(),
+            (Style::Qmark, vec![lit("a "), Positional, lit(" '?' "), Positional, lit(" %")])
+        );
     }
 
     #[test]
