@@ -15,7 +15,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, Index, LitStr, Token, Type};
 
 use crate::attrs::Errors;
-use crate::sql::{split, Piece};
+use crate::sql::{split, Piece, Style};
 
 /// Which macro is expanding: it decides the leading type argument and the builder.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ fn parse_type_comma(input: ParseStream<'_>) -> syn::Result<Type> {
 
 pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
     let sql = &input.sql;
-    let pieces = split(&sql.value()).map_err(|msg| syn::Error::new_spanned(sql, msg))?;
+    let (style, pieces) = split(&sql.value()).map_err(|msg| syn::Error::new_spanned(sql, msg))?;
     let positional = pieces.iter().filter(|p| matches!(p, Piece::Positional)).count();
     let named: BTreeSet<&str> = pieces
         .iter()
@@ -92,9 +92,9 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
         })
         .collect();
     if positional > 0 && !named.is_empty() {
-        return Err(syn::Error::new_spanned(sql, "the query mixes `%s` and `%(name)s` placeholders; use one style"));
+        return Err(syn::Error::new_spanned(sql, format!("{}; use one style", amysql_placeholders::MIXED_PERCENT)));
     }
-    check_args(&input, positional, &named)?;
+    check_args(&input, style, positional, &named)?;
 
     // Each argument is evaluated once, in the order written, into a hygienic local.
     let exprs: Vec<&Expr> = input
@@ -213,8 +213,11 @@ pub fn expand(kind: Kind, input: Input) -> syn::Result<TokenStream> {
 }
 
 /// Matches arguments to placeholders, reporting every mismatch.
-fn check_args(input: &Input, positional: usize, named: &BTreeSet<&str>) -> syn::Result<()> {
+fn check_args(input: &Input, style: Style, positional: usize, named: &BTreeSet<&str>) -> syn::Result<()> {
     let mut errors = Errors::default();
+    // How the positional placeholder is written, for messages: `%s` or `?`.
+    let mark = format!("`{}`", style.positional_mark());
+    let placeholder = format!("{mark} placeholder");
     let sql = &input.sql;
     let uses_named = !named.is_empty();
     let mut given_positional = 0usize;
@@ -232,7 +235,7 @@ fn check_args(input: &Input, positional: usize, named: &BTreeSet<&str>) -> syn::
                         expr,
                         format!(
                             "too many arguments: the query has {} (extra arguments start here)",
-                            count(positional, "`%s` placeholder")
+                            count(positional, &placeholder)
                         ),
                     ));
                 }
@@ -244,7 +247,7 @@ fn check_args(input: &Input, positional: usize, named: &BTreeSet<&str>) -> syn::
                     errors.push(syn::Error::new_spanned(
                         name,
                         format!(
-                            "named argument `{name}` for a query with `%s` placeholders; pass the value positionally"
+                            "named argument `{name}` for a query with {mark} placeholders; pass the value positionally"
                         ),
                     ));
                 } else if !named.contains(name.to_string().as_str()) {
@@ -265,7 +268,7 @@ fn check_args(input: &Input, positional: usize, named: &BTreeSet<&str>) -> syn::
         };
         errors.push(syn::Error::new_spanned(
             sql,
-            format!("the query has {} but {given}", count(positional, "`%s` placeholder")),
+            format!("the query has {} but {given}", count(positional, &placeholder)),
         ));
     }
     for name in named {

@@ -1,6 +1,6 @@
 //! `executemany`: one statement, many parameter rows.
 //!
-//! As in PyMySQL, `INSERT|REPLACE ... VALUES (%s, ...)` is rewritten into multi-row
+//! As in PyMySQL, `INSERT|REPLACE ... VALUES (%s, ...)` (or `(?, ...)`) is rewritten into multi-row
 //! statements (`VALUES (..),(..),(..)`) of at most `max_stmt_length` bytes, which turns
 //! thousands of round trips into a handful. The statement may span lines, end in `;`,
 //! give the new row an alias (`AS new`, `AS new(a, b)`) and end in
@@ -17,13 +17,15 @@ use super::generic::GenericCursor;
 use super::kind::{Buffering, CursorRow};
 use crate::error::{Error, Result};
 use crate::value::{FormatContext, Params, Piece, SqlTemplate};
+use amysql_placeholders::Style;
 
 /// A batchable INSERT split around its row tuple.
 #[derive(Debug)]
 pub(super) struct InsertPlan<'s> {
-    /// Everything before the tuple (`INSERT INTO t (a, b) VALUES `), `%%` undoubled.
+    /// Everything before the tuple (`INSERT INTO t (a, b) VALUES `), `%%` undoubled
+    /// in percent style.
     pub(super) prefix: String,
-    /// The row tuple, `(%s, %s)`, formatted once per row.
+    /// The row tuple, `(%s, %s)` or `(?, ?)`, formatted once per row.
     pub(super) values: SqlTemplate<'s>,
     /// Everything after it (alias, ON DUPLICATE ..., trailing whitespace), without `;`.
     pub(super) postfix: String,
@@ -47,25 +49,22 @@ fn keyword_at(s: &[u8], i: usize, kw: &str) -> bool {
         && !s.get(i + kw.len()).copied().is_some_and(is_word)
 }
 
-/// `(placeholder [, placeholder]*)` at `s[i]`, placeholders being `%s` or `%(name)s`.
-/// Returns the index just past the closing parenthesis.
-fn placeholder_tuple(s: &[u8], i: usize) -> Option<usize> {
+/// `(placeholder [, placeholder]*)` at `s[i]`, placeholders being `%s` or `%(name)s`,
+/// or `?` in qmark style. Returns the index just past the closing parenthesis.
+fn placeholder_tuple(s: &[u8], i: usize, style: Style) -> Option<usize> {
     if s.get(i) != Some(&b'(') {
         return None;
     }
     let mut i = i + 1;
     loop {
         i = skip_ws(s, i);
-        match s.get(i..i + 2)? {
-            b"%s" => i += 2,
-            b"%(" => {
-                let close = s[i + 2..].iter().position(|&b| b == b')')?;
-                if close == 0 || s.get(i + 3 + close) != Some(&b's') {
-                    return None;
-                }
-                i += close + 4;
+        if style == Style::Qmark {
+            if s.get(i) != Some(&b'?') {
+                return None;
             }
-            _ => return None,
+            i += 1;
+        } else {
+            i = percent_placeholder(s, i)?;
         }
         i = skip_ws(s, i);
         match s.get(i)? {
@@ -73,6 +72,18 @@ fn placeholder_tuple(s: &[u8], i: usize) -> Option<usize> {
             b')' => return Some(i + 1),
             _ => return None,
         }
+    }
+}
+
+/// A `%s` or `%(name)s` at `s[i]`; returns the index past it.
+fn percent_placeholder(s: &[u8], i: usize) -> Option<usize> {
+    match s.get(i..i + 2)? {
+        b"%s" => Some(i + 2),
+        b"%(" => {
+            let close = s[i + 2..].iter().position(|&b| b == b')')?;
+            (close > 0 && s.get(i + 3 + close) == Some(&b's')).then_some(i + close + 4)
+        }
+        _ => None,
     }
 }
 
@@ -115,9 +126,10 @@ fn tail_is_batchable(s: &[u8], i: usize) -> bool {
     i == s.len()
 }
 
-/// The SQL text of a template that must not contain placeholders (`%%` becomes `%`).
-fn literal_text(sql: &str) -> Option<String> {
-    let template = SqlTemplate::parse(sql).ok()?;
+/// The SQL text of a template that must not contain placeholders (`%%` becomes `%` in
+/// percent style).
+fn literal_text(sql: &str, style: Style) -> Option<String> {
+    let template = SqlTemplate::parse_as(sql, style).ok()?;
     if template.placeholder_count() > 0 {
         return None;
     }
@@ -130,6 +142,10 @@ impl<'s> InsertPlan<'s> {
         let start = sql.len() - sql.trim_start().len();
         let s = sql.as_bytes();
         let verb = ["INSERT", "REPLACE"].into_iter().find(|kw| keyword_at(s, start, kw))?;
+        // The style is the whole statement's: in `?` style the text around the tuple
+        // keeps its `%` as written. A statement that mixes styles runs once per row,
+        // where the formatter reports the mix.
+        let style = amysql_placeholders::style(sql).ok()?;
         let after_verb = start + verb.len();
         // The last VALUES whose tuple and tail fit wins, as with the greedy regex: an
         // earlier `VALUES` may sit in a column name, a later one in `VALUES(col)` of
@@ -143,7 +159,7 @@ impl<'s> InsertPlan<'s> {
                 open += 1;
             }
             open = skip_ws(s, open);
-            let Some(close) = placeholder_tuple(s, open) else { continue };
+            let Some(close) = placeholder_tuple(s, open, style) else { continue };
             if !tail_is_batchable(s, close) {
                 continue;
             }
@@ -153,9 +169,9 @@ impl<'s> InsertPlan<'s> {
                 None => tail,
             };
             // Placeholders outside the tuple cannot be batched: run once per row then.
-            let prefix = literal_text(&sql[start..open])?;
-            let postfix = literal_text(tail)?;
-            let values = SqlTemplate::parse(&sql[open..close]).ok()?;
+            let prefix = literal_text(&sql[start..open], style)?;
+            let postfix = literal_text(tail, style)?;
+            let values = SqlTemplate::parse_as(&sql[open..close], style).ok()?;
             return Some(InsertPlan { prefix, values, postfix });
         }
         None
@@ -229,7 +245,7 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         self.core.max_stmt_length.min(self.core.conn.packet_limit().saturating_sub(1))
     }
 
-    /// Runs `sql` once per parameter row. `INSERT`/`REPLACE ... VALUES (%s, ...)` is
+    /// Runs `sql` once per parameter row. `INSERT`/`REPLACE ... VALUES (%s, ...)` (or `(?, ...)`) is
     /// batched (see the module docs): on MariaDB as a prepared statement executed with
     /// binary row arrays (COM_STMT_BULK_EXECUTE, see [`set_bulk`](Self::set_bulk)),
     /// elsewhere as multi-row statements. Anything else runs once per row.

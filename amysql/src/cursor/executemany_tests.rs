@@ -114,3 +114,33 @@ fn batches_split_at_the_limit_and_keep_every_row() {
     // A limit below one row still sends every row, one per statement.
     assert_eq!(batches(sql, &rows, 1).len(), 3);
 }
+
+#[test]
+fn qmark_inserts_are_batched_with_percent_kept_literal() {
+    assert_eq!(split("INSERT INTO t (a, b) VALUES (?, ?)"), parts("INSERT INTO t (a, b) VALUES ", "(?, ?)", ""));
+    assert_eq!(split("insert into t (a) values (?);"), parts("insert into t (a) values ", "(?)", ""));
+    // In `?` style `%` is literal around the tuple too: no undoubling.
+    assert_eq!(
+        split("INSERT INTO `p%%` (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a % 2"),
+        parts("INSERT INTO `p%%` (a) VALUES ", "(?)", " ON DUPLICATE KEY UPDATE a = a % 2")
+    );
+    // A `?` in a literal or comment around the tuple is text.
+    assert_eq!(
+        split("INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = '?' -- ?"),
+        parts("INSERT INTO t (a) VALUES ", "(?)", " ON DUPLICATE KEY UPDATE a = '?' -- ?")
+    );
+    let rows = [(1, "x%"), (2, "y")];
+    assert_eq!(
+        batches("INSERT INTO t (a, b) VALUES (?, ?) ON DUPLICATE KEY UPDATE b = '100%'", &rows, 10_000),
+        ["INSERT INTO t (a, b) VALUES (1, 'x%'),(2, 'y') ON DUPLICATE KEY UPDATE b = '100%'"]
+    );
+    for sql in [
+        "INSERT INTO t (a) VALUES (?, 1)",
+        "INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = ?",
+        "INSERT INTO t (a) VALUES (?, %s)",
+        "INSERT INTO t (a) VALUES (%s) ON DUPLICATE KEY UPDATE a = ?",
+        "INSERT INTO t (a) VALUES ('?')",
+    ] {
+        assert!(split(sql).is_none(), "{sql}");
+    }
+}

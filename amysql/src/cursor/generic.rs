@@ -41,8 +41,9 @@ impl<'c, R: CursorRow, B: Buffering> GenericCursor<'c, R, B> {
         GenericCursor { core: Core::new(conn, B::BUFFERED), _kind: PhantomData }
     }
 
-    /// Runs one statement (or several, `;`-separated) with `%s` / `%(name)s` parameters
-    /// written into the SQL as escaped literals. `()` sends the SQL verbatim.
+    /// Runs one statement (or several, `;`-separated) with `%s` / `%(name)s` (or `?`)
+    /// parameters written into the SQL as escaped literals. `()` sends the SQL verbatim
+    /// (an error if it has `?` placeholders).
     ///
     /// Returns the rowcount: rows affected, or for a buffered SELECT the number of rows.
     /// An unbuffered SELECT cannot know it yet and returns `u64::MAX` (PyMySQL's

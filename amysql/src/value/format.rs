@@ -1,11 +1,15 @@
-//! `%s` / `%(name)s` formatting: the connection's escaping context, the placeholder
-//! parser and the formatter that writes chunks and literals into one query buffer.
+//! `%s` / `%(name)s` / `?` formatting: the connection's escaping context, templates and
+//! the formatter that writes chunks and literals into one query buffer.
 //!
-//! The syntax is PyMySQL's (Python `%` formatting restricted to `%s`): `%s` positional,
-//! `%(name)s` named, `%%` a literal `%`. Anything else after `%` is an error rather than
-//! being sent to the server, because a stray `%d` is almost always a porting mistake.
+//! The placeholder grammar lives in the `amysql-placeholders` crate, shared with the
+//! `query!` macros so both split a statement identically: PyMySQL's `%s` positional,
+//! `%(name)s` named, `%%` a literal `%` (anything else after `%` is an error, because a
+//! stray `%d` is almost always a porting mistake); or `?` positional, counted only in
+//! SQL code (not in literals, quoted identifiers or comments), with `%` literal.
 
 use std::borrow::Cow;
+
+use amysql_placeholders::{self as scan, Style};
 
 use super::params::Params;
 use crate::error::{Error, Result};
@@ -117,10 +121,31 @@ fn charset_refusal(charset: &str) -> Option<Box<str>> {
 pub enum Piece<'a> {
     /// SQL text copied as is (`%%` has already become `%`).
     Literal(&'a str),
-    /// A `%s` placeholder.
+    /// A `%s` or `?` placeholder.
     Positional,
     /// A `%(name)s` placeholder.
     Named(&'a str),
+}
+
+impl<'a> From<scan::Piece<'a>> for Piece<'a> {
+    #[inline]
+    fn from(p: scan::Piece<'a>) -> Self {
+        match p {
+            scan::Piece::Literal(t) => Piece::Literal(t),
+            scan::Piece::Positional => Piece::Positional,
+            scan::Piece::Named(n) => Piece::Named(n),
+        }
+    }
+}
+
+/// The scanner's pieces in this crate's types.
+fn tokens(pieces: scan::Pieces<'_>) -> impl Iterator<Item = Result<Piece<'_>>> {
+    pieces.map(|p| p.map(Piece::from).map_err(syntax_error))
+}
+
+#[cold]
+fn syntax_error(e: scan::ScanError) -> Error {
+    Error::Programming(e.into_message())
 }
 
 /// A query split into literal chunks and placeholders, so that formatting it many times
@@ -131,14 +156,25 @@ pub struct SqlTemplate<'a> {
     pieces: Cow<'a, [Piece<'a>]>,
     positional: usize,
     named: usize,
+    style: Style,
 }
 
 impl<'a> SqlTemplate<'a> {
-    /// Splits `sql`, reporting bad placeholder syntax as `Error::Programming`.
+    /// Splits `sql`, reporting bad placeholder syntax (and a mix of styles) as
+    /// `Error::Programming`. A statement with a `?` in SQL code (not in a literal or a
+    /// comment) uses `?` placeholders, and `%` is literal in it; any other statement
+    /// uses `%s` / `%(name)s`.
     pub fn parse(sql: &'a str) -> Result<SqlTemplate<'a>> {
+        let style = scan::style(sql).map_err(syntax_error)?;
+        Self::parse_as(sql, style)
+    }
+
+    /// Splits `sql` in a style decided on a larger statement (the row tuple of a
+    /// batched INSERT).
+    pub(crate) fn parse_as(sql: &'a str, style: Style) -> Result<SqlTemplate<'a>> {
         let mut pieces = Vec::new();
         let (mut positional, mut named) = (0, 0);
-        for piece in Tokens::new(sql) {
+        for piece in tokens(scan::Pieces::new(sql, style)) {
             let piece = piece?;
             match piece {
                 Piece::Literal(_) => {}
@@ -150,7 +186,7 @@ impl<'a> SqlTemplate<'a> {
             }
             pieces.push(piece);
         }
-        Ok(SqlTemplate { sql, pieces: Cow::Owned(pieces), positional, named })
+        Ok(SqlTemplate { sql, pieces: Cow::Owned(pieces), positional, named, style })
     }
 
     /// Builds a template from pieces split ahead of time (by the compile-time macros).
@@ -167,7 +203,7 @@ impl<'a> SqlTemplate<'a> {
             }
             i += 1;
         }
-        SqlTemplate { sql, pieces: Cow::Borrowed(pieces), positional, named }
+        SqlTemplate { sql, pieces: Cow::Borrowed(pieces), positional, named, style: Style::Percent }
     }
 
     /// The original SQL text.
@@ -180,7 +216,7 @@ impl<'a> SqlTemplate<'a> {
         &self.pieces
     }
 
-    /// Number of placeholders (`%s` or `%(name)s`, counting repeats).
+    /// Number of placeholders (`%s`, `?` or `%(name)s`, counting repeats).
     pub fn placeholder_count(&self) -> usize {
         self.positional + self.named
     }
@@ -190,11 +226,19 @@ impl<'a> SqlTemplate<'a> {
         self.named > 0
     }
 
+    /// True when the placeholders are `?`.
+    pub fn is_qmark(&self) -> bool {
+        self.style == Style::Qmark
+    }
+
     /// Appends the query with `params` substituted to `out`. With `()` the original SQL
-    /// is appended verbatim, as PyMySQL does for `args=None`. On error `out` is left as
-    /// it was.
+    /// is appended verbatim, as PyMySQL does for `args=None` (an error if it has `?`
+    /// placeholders). On error `out` is left as it was.
     pub fn format_into<P: Params + ?Sized>(&self, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
         if params.is_empty_params() {
+            if self.style == Style::Qmark && self.positional > 0 {
+                return Err(qmarks_without_params());
+            }
             out.extend_from_slice(self.sql.as_bytes());
             return Ok(());
         }
@@ -202,37 +246,57 @@ impl<'a> SqlTemplate<'a> {
             return Err(mixed_placeholders());
         }
         out.reserve(self.sql.len() + 8 * self.placeholder_count());
-        format_pieces(self.pieces.iter().map(|p| Ok(*p)), params, ctx, out)
+        format_pieces(self.pieces.iter().map(|p| Ok(*p)), self.style, params, ctx, out)
     }
 }
 
 /// Appends `sql` with `params` substituted to `out`, parsing the SQL in the same single
 /// pass. With `()` nothing is parsed: the SQL is appended verbatim (so `SELECT '100%'`
-/// works without doubling the `%`), as PyMySQL does for `args=None`. On error `out` is
-/// left as it was.
+/// works without doubling the `%`), as PyMySQL does for `args=None`; only a `?`
+/// placeholder in it is an error, since no value can fill it. On error `out` is left as
+/// it was.
 pub fn format_query<P: Params + ?Sized>(sql: &str, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()> {
     if params.is_empty_params() {
+        // `scan::style` returns at once for SQL without any `?`; its errors do not
+        // matter here, since nothing is substituted.
+        if matches!(scan::style(sql), Ok(Style::Qmark)) {
+            return Err(qmarks_without_params());
+        }
         out.extend_from_slice(sql.as_bytes());
         return Ok(());
     }
+    let pieces = scan::pieces(sql).map_err(syntax_error)?;
+    let style = pieces.style();
     out.reserve(sql.len() + 8 * params.positional_len().unwrap_or(params.named_len()));
-    format_pieces(Tokens::new(sql), params, ctx, out)
+    format_pieces(tokens(pieces), style, params, ctx, out)
 }
 
-fn format_pieces<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
+#[cold]
+fn qmarks_without_params() -> Error {
+    Error::Interface("query has ? placeholders but no parameters were given".into())
+}
+
+fn format_pieces<'s, P, I>(pieces: I, style: Style, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
 {
     let start = out.len();
-    let result = format_pieces_inner(pieces, params, ctx, out);
+    let result = format_pieces_inner(pieces, style.positional_mark(), params, ctx, out);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn format_pieces_inner<'s, P, I>(pieces: I, params: &P, ctx: &FormatContext, out: &mut Vec<u8>) -> Result<()>
+/// `mark` is how the positional placeholder is written (`%s` or `?`), for messages.
+fn format_pieces_inner<'s, P, I>(
+    pieces: I,
+    mark: &str,
+    params: &P,
+    ctx: &FormatContext,
+    out: &mut Vec<u8>,
+) -> Result<()>
 where
     P: Params + ?Sized,
     I: Iterator<Item = Result<Piece<'s>>>,
@@ -249,11 +313,13 @@ where
                     return Err(mixed_placeholders());
                 }
                 let Some(given) = given else {
-                    return Err(Error::Interface("query uses %s placeholders but named parameters were given".into()));
+                    return Err(Error::Interface(format!(
+                        "query uses {mark} placeholders but named parameters were given"
+                    )));
                 };
                 if next_positional >= given {
                     return Err(Error::Interface(format!(
-                        "not enough parameters for %s placeholder #{} ({given} given)",
+                        "not enough parameters for {mark} placeholder #{} ({given} given)",
                         next_positional + 1
                     )));
                 }
@@ -314,7 +380,7 @@ fn in_parameter(e: Error, which: std::fmt::Arguments<'_>) -> Error {
 }
 
 fn mixed_placeholders() -> Error {
-    Error::Programming("query mixes %s and %(name)s placeholders".into())
+    Error::Programming(scan::MIXED_PERCENT.into())
 }
 
 /// Distinct placeholder names seen so far. Queries have few names, so a linear scan of a
@@ -336,78 +402,6 @@ impl<'s> UsedNames<'s> {
     }
     fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-}
-
-/// The single-pass placeholder scanner: yields literal runs between `%` signs and the
-/// placeholders themselves, borrowing everything from the SQL text.
-struct Tokens<'a> {
-    sql: &'a str,
-    pos: usize,
-}
-
-impl<'a> Tokens<'a> {
-    fn new(sql: &'a str) -> Self {
-        Tokens { sql, pos: 0 }
-    }
-
-    fn fail(&mut self, msg: String) -> Option<Result<Piece<'a>>> {
-        self.pos = self.sql.len();
-        Some(Err(Error::Programming(msg)))
-    }
-}
-
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Result<Piece<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.sql.as_bytes();
-        let at = self.pos;
-        if at >= bytes.len() {
-            return None;
-        }
-        let Some(off) = bytes[at..].iter().position(|&b| b == b'%') else {
-            self.pos = bytes.len();
-            return Some(Ok(Piece::Literal(&self.sql[at..])));
-        };
-        if off > 0 {
-            self.pos = at + off;
-            return Some(Ok(Piece::Literal(&self.sql[at..at + off])));
-        }
-        match bytes.get(at + 1) {
-            Some(b's') => {
-                self.pos = at + 2;
-                Some(Ok(Piece::Positional))
-            }
-            Some(b'%') => {
-                self.pos = at + 2;
-                Some(Ok(Piece::Literal(&self.sql[at..at + 1])))
-            }
-            Some(b'(') => {
-                let Some(close) = bytes[at + 2..].iter().position(|&b| b == b')') else {
-                    return self.fail(format!("unterminated %( placeholder at byte {at}: expected %(name)s"));
-                };
-                let name = &self.sql[at + 2..at + 2 + close];
-                let after = at + 2 + close + 1;
-                if bytes.get(after) != Some(&b's') {
-                    return self
-                        .fail(format!("invalid placeholder %({name}) at byte {at}: only %(name)s is supported"));
-                }
-                if name.is_empty() {
-                    return self.fail(format!("empty parameter name in %()s at byte {at}"));
-                }
-                self.pos = after + 1;
-                Some(Ok(Piece::Named(name)))
-            }
-            None => self.fail(format!("lone % at the end of the query (byte {at}); write %% for a literal %")),
-            Some(_) => {
-                let c = self.sql[at + 1..].chars().next().unwrap_or('?');
-                self.fail(format!(
-                    "invalid placeholder %{c} at byte {at}: only %s, %(name)s and %% \
-                     (a literal %) are allowed"
-                ))
-            }
-        }
     }
 }
 

@@ -79,9 +79,9 @@ fn arity_errors_name_the_placeholder() {
 #[test]
 fn syntax_errors() {
     let cases = [
-        ("SELECT 5 % 2", "invalid placeholder %  at byte 9: only %s, %(name)s and %% (a literal %) are allowed"),
-        ("SELECT %d", "invalid placeholder %d at byte 7: only %s, %(name)s and %% (a literal %) are allowed"),
-        ("SELECT %é", "invalid placeholder %é at byte 7: only %s, %(name)s and %% (a literal %) are allowed"),
+        ("SELECT 5 % 2", "invalid placeholder %  at byte 9: only %s, %(name)s and %% (a literal %) are allowed; or use ? placeholders, with which % is literal"),
+        ("SELECT %d", "invalid placeholder %d at byte 7: only %s, %(name)s and %% (a literal %) are allowed; or use ? placeholders, with which % is literal"),
+        ("SELECT %é", "invalid placeholder %é at byte 7: only %s, %(name)s and %% (a literal %) are allowed; or use ? placeholders, with which % is literal"),
         ("SELECT 100%", "lone % at the end of the query (byte 10); write %% for a literal %"),
         ("SELECT %(id", "unterminated %( placeholder at byte 7: expected %(name)s"),
         ("SELECT %(id)d", "invalid placeholder %(id) at byte 7: only %(name)s is supported"),
@@ -189,4 +189,72 @@ fn charsets() {
         let e = fmt_in("%s", &(1,), &FormatContext::new(false, unknown)).unwrap_err().to_string();
         assert!(e.contains("not known to be safe"), "{e}");
     }
+}
+
+#[test]
+fn qmark_positional() {
+    assert_eq!(fmt("SELECT ?, ?", &(1, "it's")).unwrap(), r"SELECT 1, 'it\'s'");
+    assert_eq!(fmt("SELECT ??", &(1, 2)).unwrap(), "SELECT 12");
+    assert_eq!(fmt("x IN ?", &(vec![1, 2],)).unwrap(), "x IN (1,2)");
+    // `%` is literal: no doubling, `%%` stays two.
+    assert_eq!(
+        fmt("SELECT ? LIKE '100%', 5 % 2, '%%', '%d'", &("a",)).unwrap(),
+        "SELECT 'a' LIKE '100%', 5 % 2, '%%', '%d'"
+    );
+    // `?` (and `%s`) in literals, quoted identifiers and comments is text.
+    assert_eq!(
+        fmt("SELECT '?', `?`, \"%s\", ? -- ? %s\n/* ? */ /*! , ? */", &(1, 2)).unwrap(),
+        "SELECT '?', `?`, \"%s\", 1 -- ? %s\n/* ? */ /*! , 2 */"
+    );
+    let t = SqlTemplate::parse("INSERT INTO t VALUES (?, ?) -- 100%").unwrap();
+    assert_eq!(
+        t.pieces(),
+        &[
+            Piece::Literal("INSERT INTO t VALUES ("),
+            Piece::Positional,
+            Piece::Literal(", "),
+            Piece::Positional,
+            Piece::Literal(") -- 100%")
+        ]
+    );
+    assert!(t.is_qmark() && !t.is_named());
+    let mut out = Vec::new();
+    t.format_into(&(1, "b"), &FormatContext::default(), &mut out).unwrap();
+    assert_eq!(out, b"INSERT INTO t VALUES (1, 'b') -- 100%");
+}
+
+#[test]
+fn qmark_errors() {
+    assert_eq!(err_msg("SELECT ?, ?", &(1,)), "not enough parameters for ? placeholder #2 (1 given)");
+    assert_eq!(err_msg("SELECT ?", &(1, 2)), "too many parameters: 2 given, query has 1 placeholders");
+    let e = fmt("SELECT ?", &params! {"a" => 1}).unwrap_err();
+    assert!(matches!(e, Error::Interface(_)), "{e:?}");
+    assert_eq!(e.to_string(), "query uses ? placeholders but named parameters were given");
+    // `()` cannot fill a `?`: a clear error rather than SQL the server rejects.
+    assert_eq!(
+        fmt("SELECT ?", &params![]).unwrap_err().to_string(),
+        "query has ? placeholders but no parameters were given"
+    );
+    let e = fmt("SELECT ?", &()).unwrap_err();
+    assert!(matches!(e, Error::Interface(_)), "{e:?}");
+    assert_eq!(e.to_string(), "query has ? placeholders but no parameters were given");
+    let mut out = Vec::new();
+    let t = SqlTemplate::parse("SELECT ?").unwrap();
+    assert_eq!(t.format_into(&(), &FormatContext::default(), &mut out).unwrap_err().to_string(), e.to_string());
+    // A `?` that is text is still fine with `()`.
+    assert_eq!(fmt("SELECT '?' -- ?", &()).unwrap(), "SELECT '?' -- ?");
+    // Mixing styles, whichever params are given.
+    for sql in ["SELECT ?, %s", "SELECT %(a)s, ?"] {
+        for e in [
+            fmt(sql, &(1, 2)).unwrap_err(),
+            fmt(sql, &params! {"a" => 1}).unwrap_err(),
+            SqlTemplate::parse(sql).unwrap_err(),
+        ] {
+            assert!(matches!(e, Error::Programming(_)), "{e:?}");
+            let msg = e.to_string();
+            assert!(msg.starts_with("query mixes ? and %"), "{msg}");
+        }
+    }
+    let e = fmt("SELECT 'O\\'Brien', ?", &(1,)).unwrap_err();
+    assert!(e.to_string().contains("NO_BACKSLASH_ESCAPES"), "{e}");
 }

@@ -6,7 +6,7 @@
 //!
 //! * `ToSql` writes a value's literal straight into the query buffer;
 //! * `Params` is a whole parameter set (tuples, `params!`, slices, maps);
-//! * `format_query` / `SqlTemplate` substitute `%s` and `%(name)s` placeholders;
+//! * `format_query` / `SqlTemplate` substitute `%s` / `%(name)s` or `?` placeholders;
 //! * `FromSql` decodes a cell's bytes straight into a Rust type (`from_binary` does the
 //!   same for prepared-statement results, whose cells are binary);
 //! * `Value` is the dynamically typed cell for untyped rows.

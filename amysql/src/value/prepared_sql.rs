@@ -1,5 +1,6 @@
-//! A `%s` / `%(name)s` query turned into a prepared statement: the SQL with `?` in place
-//! of each placeholder, and where each `?` takes its value from. Shared by the bulk
+//! A `%s` / `%(name)s` / `?` query turned into a prepared statement: the SQL with `?` in
+//! place of each placeholder (a `?` query goes as written), and where each `?` takes its
+//! value from. Shared by the bulk
 //! `executemany` and the typed layer's statement cache.
 
 use super::binary::BinaryResult;
@@ -121,6 +122,25 @@ mod tests {
             " ON DUPLICATE KEY UPDATE a = 1",
         );
         assert_eq!(w.sql, "INSERT INTO t VALUES (?, ?) ON DUPLICATE KEY UPDATE a = 1");
+    }
+
+    #[test]
+    fn qmark_sql_is_sent_as_written() {
+        let sql = "SELECT * FROM t WHERE a = ? AND b LIKE '100%%?' AND c = ? -- ?";
+        let p = prepared(sql);
+        assert_eq!((p.sql.as_str(), p.param_count()), (sql, 2));
+        assert!(p.accepts(&(1, 2)));
+        assert!(!p.accepts(&(1,)));
+        assert!(!p.accepts(&std::collections::HashMap::from([("a", 1), ("b", 2)])));
+        let w = PreparedSql::wrap(
+            "INSERT INTO t VALUES ",
+            &SqlTemplate::parse("(?, ?)").unwrap(),
+            " ON DUPLICATE KEY UPDATE a = a % 2",
+        );
+        assert_eq!(
+            (w.sql.as_str(), w.param_count()),
+            ("INSERT INTO t VALUES (?, ?) ON DUPLICATE KEY UPDATE a = a % 2", 2)
+        );
     }
 
     #[test]

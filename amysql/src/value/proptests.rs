@@ -168,6 +168,23 @@ proptest! {
     }
 
     #[test]
+    fn qmark_templates_give_the_sql_back(sql in "[?%s()a '\"`#*/!\\\n-]{0,40}") {
+        let mut out = Vec::new();
+        let _ = format_query(&sql, &(1, "x"), &FormatContext::default(), &mut out);
+        let _ = format_query(&sql, &(), &FormatContext::default(), &mut out);
+        if let Ok(t) = SqlTemplate::parse(&sql) {
+            if t.is_qmark() {
+                // Literal pieces are the text as written, one `?` per placeholder between them.
+                let joined: String = t.pieces().iter().map(|p| match p {
+                    Piece::Literal(text) => *text,
+                    _ => "?",
+                }).collect();
+                prop_assert_eq!(joined, sql);
+            }
+        }
+    }
+
+    #[test]
     fn integers_round_trip(v: i64, u: u64) {
         let c = Column::new("c", ty::LONGLONG, 63, 0);
         let lit = escape_value(&v, &FormatContext::default()).unwrap();

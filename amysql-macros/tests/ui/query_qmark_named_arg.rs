@@ -1,0 +1,3 @@
+fn main() {
+    let _ = amysql::query!("SELECT ?", id = 7);
+}
