@@ -150,6 +150,11 @@ impl Statement {
         self.timed.as_ref().map(|t| t.deadline)
     }
 
+    /// True when the statement has no timeout (the plain path applies).
+    pub(crate) fn is_plain(&self) -> bool {
+        self.timed.is_none()
+    }
+
     /// What to splice into the SQL, if anything.
     pub(crate) fn injection(&self) -> Option<Injection> {
         self.timed.as_ref().and_then(|t| t.injection)

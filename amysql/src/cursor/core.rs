@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::description::ColumnDescription;
 use crate::conn::result::ResultHead;
-use crate::conn::timeout::bounded;
+use crate::conn::timeout::{bounded, Statement};
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::protocol::text_row::{parse_text_row, CellRange};
@@ -103,7 +103,18 @@ impl<'c> Core<'c> {
     /// (a buffered cursor: all its rows), under the statement timeout.
     pub(super) async fn execute<P: Params + ?Sized>(&mut self, sql: &str, params: &P) -> Result<u64> {
         self.begin_result();
-        let mut st = self.conn.begin_statement(self.timeout, sql);
+        let st = self.conn.begin_statement(self.timeout, sql);
+        if st.is_plain() && !self.conn.options().kill_on_drop {
+            // The default: no deadline machinery in this future (see `run_statement!`).
+            let ctx = self.conn.format_context();
+            self.conn.send_query_with(|buf| format_query(sql, params, &ctx, buf)).await?;
+            return self.read_result().await;
+        }
+        Box::pin(self.execute_timed(st, sql, params)).await
+    }
+
+    /// [`execute`](Self::execute) under a statement timeout or `kill_on_drop`.
+    async fn execute_timed<P: Params + ?Sized>(&mut self, mut st: Statement, sql: &str, params: &P) -> Result<u64> {
         let injection = st.injection();
         let outcome = bounded(st.deadline(), async {
             let ctx = self.conn.format_context();

@@ -22,20 +22,28 @@ use crate::protocol::text_row::CellRange;
 use crate::row::{ColumnSet, FromRow, Row, RowRef};
 use crate::value::FromSql;
 
-/// Sends the query, formatting it straight into the connection's send buffer, with the
-/// statement timeout's server-side part (`injection`) in place when there is one.
-pub(crate) async fn send<A: QueryArgs + ?Sized>(
+/// Sends the query, formatting it straight into the connection's send buffer.
+pub(crate) async fn send<A: QueryArgs + ?Sized>(conn: &mut Connection, sql: &str, args: &A) -> Result<()> {
+    if let Some(params) = args.binary_params() {
+        if conn.send_prepared(sql, params).await? {
+            return Ok(());
+        }
+    }
+    let ctx = conn.format_context();
+    conn.send_query_with(|buf| args.write_query(sql, &ctx, buf)).await
+}
+
+/// [`send`] under a statement timeout, with its server-side part (`injection`) in place
+/// when there is one.
+pub(crate) async fn send_timed<A: QueryArgs + ?Sized>(
     conn: &mut Connection,
     sql: &str,
     args: &A,
     injection: Option<&Injection>,
 ) -> Result<()> {
+    let Some(inj) = injection else { return send(conn, sql, args).await };
     if let Some(params) = args.binary_params() {
-        let sent = match injection {
-            None => conn.send_prepared(sql, params).await?,
-            Some(inj) => conn.send_prepared_injected(sql, inj, params).await?,
-        };
-        if sent {
+        if conn.send_prepared_injected(sql, inj, params).await? {
             return Ok(());
         }
     }

@@ -14,7 +14,7 @@ use futures_core::Stream;
 
 use super::args::QueryArgs;
 use super::executor::{Executor, Lent, Target};
-use super::run::{send, Decoder, RowReader};
+use super::run::{send_timed, Decoder, RowReader};
 use crate::conn::timeout::{bounded, Statement};
 use crate::error::Result;
 
@@ -73,7 +73,7 @@ where
                 let mut st = conn.begin_statement(timeout, sql);
                 let injection = st.injection();
                 let sent = bounded(st.deadline(), async {
-                    send(&mut conn, sql, &args, injection.as_ref()).await?;
+                    send_timed(&mut conn, sql, &args, injection.as_ref()).await?;
                     conn.arm_kill_on_drop(&mut st);
                     Ok(())
                 })
@@ -87,7 +87,13 @@ where
             State::Reading(conn, reader, st) => (conn, reader, st),
             State::Done => return None,
         };
-        match bounded(st.deadline(), reader.next(&mut conn)).await {
+        // Per row: the plain await without a deadline; the timed one boxed, so that the
+        // future built for every row stays small (see `run_statement!`).
+        let next = match st.deadline() {
+            None => Some(reader.next(&mut conn).await),
+            Some(at) => Box::pin(bounded(Some(at), reader.next(&mut conn))).await,
+        };
+        match next {
             Some(Ok(Some(row))) => Some((Ok(row), State::Reading(conn, reader, st))),
             Some(Ok(None)) => {
                 // Ends the statement (disarms the guard); nothing can fail here.
