@@ -68,7 +68,7 @@ fn has_semicolon(sql: &[u8]) -> bool {
         let w = u64::from_ne_bytes(bytes) ^ SEMIS;
         found |= w.wrapping_sub(ONES) & !w & HIGHS;
     }
-    found != 0 || words.remainder().iter().any(|&b| b == b';')
+    found != 0 || words.remainder().contains(&b';')
 }
 
 /// The last change to the session's client charset that `sql` makes, if any.
