@@ -55,7 +55,10 @@ fn typed_values_write_the_literal_of_their_rust_type() {
     let tod = time::Time::from_hms_micro(1, 2, 3, 4).unwrap();
     assert_eq!(text(&Value::TimeDate(Some(date))), "'1999-12-31'");
     assert_eq!(text(&Value::TimeTime(Some(tod))), "'01:02:03.000004'");
-    assert_eq!(text(&Value::TimeDateTime(Some(time::PrimitiveDateTime::new(date, tod)))), "'1999-12-31 01:02:03.000004'");
+    assert_eq!(
+        text(&Value::TimeDateTime(Some(time::PrimitiveDateTime::new(date, tod)))),
+        "'1999-12-31 01:02:03.000004'"
+    );
     let odt = time::PrimitiveDateTime::new(date, tod).assume_offset(time::UtcOffset::from_hms(-1, 0, 0).unwrap());
     assert_eq!(text(&Value::TimeDateTimeWithTimeZone(Some(odt))), "'1999-12-31 02:02:03.000004'");
 

@@ -191,7 +191,11 @@ async fn upsert_update_delete() {
         let rows: Vec<(String, Option<i16>, i32)> = query_as_with(&sql, &values).fetch_all(&mut c).await.unwrap();
         assert_eq!(
             rows,
-            [("Fiasco".into(), Some(1987), 9), ("His Master's Voice".into(), None, 4), ("Solaris".into(), Some(1961), 15),]
+            [
+                ("Fiasco".into(), Some(1987), 9),
+                ("His Master's Voice".into(), None, 4),
+                ("Solaris".into(), Some(1961), 15),
+            ]
         );
 
         // UPDATE with an expression and a condition.
@@ -243,10 +247,11 @@ fn variants() -> Vec<(&'static str, &'static str, Value)> {
         ("d", "DOUBLE", Value::Double(Some(-2.5e-300))),
         ("s", "VARCHAR(100)", Value::String(Some("it's \\ \"q\" 100% héllo 😀 ?".into()))),
         ("c", "CHAR(1)", Value::Char(Some('é'))),
-        ("e", "ENUM('happy','sad')", Value::Enum(sea_query::OptionEnum::Some(Box::new(Enum {
-            type_name: "mood".into(),
-            value: "sad".into(),
-        })))),
+        (
+            "e",
+            "ENUM('happy','sad')",
+            Value::Enum(sea_query::OptionEnum::Some(Box::new(Enum { type_name: "mood".into(), value: "sad".into() }))),
+        ),
         ("by", "BLOB", Value::Bytes(Some(vec![0, 0xff, b'\'', b'\\', b'?']))),
         ("j", "JSON", Value::Json(Some(Box::new(serde_json::json!({"k": [1, "two", null], "q": "it's"}))))),
         ("cd", "DATE", Value::ChronoDate(Some(date))),
@@ -339,8 +344,11 @@ async fn every_value_variant_round_trips() {
         for (n, _, v) in &vars {
             check_cell(&rows[0], n, v);
         }
-        let (sql, values) =
-            Query::select().columns(names.iter().copied()).from(t.clone()).and_where(Expr::col("id").eq(2)).build_amysql();
+        let (sql, values) = Query::select()
+            .columns(names.iter().copied())
+            .from(t.clone())
+            .and_where(Expr::col("id").eq(2))
+            .build_amysql();
         let row = query_with(&sql, &values).fetch_one(&mut c).await.unwrap();
         assert!(row.values().iter().all(|v| *v == amysql::Value::Null), "cache {cache}: {row:?}");
         for (n, _, v) in &vars {
@@ -365,11 +373,8 @@ async fn every_value_variant_round_trips() {
         let mut cur = c.cursor();
         assert_eq!(cur.executemany(&sql, &rows).await.unwrap(), 3);
         drop(cur);
-        let (sql, values) = Query::select()
-            .column("uu")
-            .from(t.clone())
-            .and_where(Expr::col("s").eq("row 11"))
-            .build_amysql();
+        let (sql, values) =
+            Query::select().column("uu").from(t.clone()).and_where(Expr::col("s").eq("row 11")).build_amysql();
         let u: uuid::Uuid = query_scalar_with(&sql, &values).fetch_one(&mut c).await.unwrap();
         assert_eq!(u, uuid::Uuid::from_u128(11));
     }
