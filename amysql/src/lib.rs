@@ -16,6 +16,8 @@ pub mod query;
 pub mod row;
 #[cfg(feature = "json")]
 mod row_serde;
+#[cfg(feature = "sea-query")]
+pub mod sea_query;
 pub mod transaction;
 pub mod value;
 

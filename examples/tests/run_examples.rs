@@ -60,3 +60,31 @@ fn ss_cursor() {
     let out = run(env!("CARGO_BIN_EXE_ss_cursor"));
     assert!(out.contains("streamed 200000 rows, sum of seq = 20000100000"), "{out}");
 }
+
+#[test]
+fn sea_query() {
+    let out = run(env!("CARGO_BIN_EXE_sea_query"));
+    assert!(out.contains("SELECT `id`, `val` FROM `sa_tbl` WHERE `val` = ? ORDER BY `id` ASC"), "{out}");
+    assert!(out.contains("1 Some(\"abc\")\n3 Some(\"abc\")\n"), "{out}");
+    assert!(!out.contains("xyz"), "{out}");
+}
+
+#[test]
+fn session_store() {
+    let out = run(env!("CARGO_BIN_EXE_session_store"));
+    for line in [
+        "alice = Some(Ok(\"{\\\"cart\\\": 4}\"))",
+        "bob (expired) = None",
+        "purged 1 expired session(s)",
+        "deleted alice: true",
+        "alice after delete = None",
+    ] {
+        assert!(out.contains(line), "missing `{line}` in:\n{out}");
+    }
+}
+
+#[test]
+fn event_queue() {
+    let out = run(env!("CARGO_BIN_EXE_event_queue"));
+    assert!(out.contains("published 100") && out.contains("acked 100, nacked 1, pending 0"), "{out}");
+}
