@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bytes;
 mod lexer;
 mod percent;
 #[cfg(test)]
@@ -80,11 +81,13 @@ impl std::error::Error for ScanError {}
 /// The message for a statement with both `%s` and `%(name)s`.
 pub const MIXED_PERCENT: &str = "query mixes %s and %(name)s placeholders";
 
+pub use bytes::contains_byte;
+
 /// The style of `sql`, or why it has none (mixed styles, `?`s that depend on the mode).
 pub fn style(sql: &str) -> Result<Style, ScanError> {
     let b = sql.as_bytes();
     // The common case costs one byte search: no `?` at all.
-    if !b.contains(&b'?') {
+    if !contains_byte(b, b'?') {
         return Ok(Style::Percent);
     }
     let mut marks = CodeMarks::new(b, true);

@@ -174,7 +174,17 @@ pub(crate) async fn bounded<T>(deadline: Option<Instant>, work: impl Future<Outp
 impl Connection {
     /// Starts a statement: its timeout is `per_query` (zero: none) or else the
     /// connection's `statement_timeout`.
+    #[inline]
     pub(crate) fn begin_statement(&self, per_query: Option<Duration>, sql: &str) -> Statement {
+        if per_query.is_none() && self.opts.statement_timeout.is_none() {
+            // The default: nothing to compute.
+            return Statement { timed: None, kill: None };
+        }
+        self.begin_timed_statement(per_query, sql)
+    }
+
+    #[inline(never)]
+    fn begin_timed_statement(&self, per_query: Option<Duration>, sql: &str) -> Statement {
         let after = per_query.or(self.opts.statement_timeout).filter(|d| !d.is_zero());
         let timed = after.map(|after| {
             let injection =
