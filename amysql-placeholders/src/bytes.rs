@@ -20,7 +20,16 @@ pub fn contains_byte(haystack: &[u8], needle: u8) -> bool {
         let w = u64::from_ne_bytes(bytes) ^ pattern;
         found |= w.wrapping_sub(ONES) & !w & HIGHS;
     }
-    found != 0 || words.remainder().contains(&needle)
+    if found != 0 {
+        return true;
+    }
+    // At most 7 bytes: a plain loop (`contains` would go through memchr again).
+    for &b in words.remainder() {
+        if b == needle {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -84,12 +84,20 @@ pub const MIXED_PERCENT: &str = "query mixes %s and %(name)s placeholders";
 pub use bytes::contains_byte;
 
 /// The style of `sql`, or why it has none (mixed styles, `?`s that depend on the mode).
+#[inline]
 pub fn style(sql: &str) -> Result<Style, ScanError> {
     let b = sql.as_bytes();
     // The common case costs one byte search: no `?` at all.
     if !contains_byte(b, b'?') {
         return Ok(Style::Percent);
     }
+    style_with_questions(sql)
+}
+
+/// [`style`] of a statement holding a `?` somewhere.
+#[inline(never)]
+fn style_with_questions(sql: &str) -> Result<Style, ScanError> {
+    let b = sql.as_bytes();
     let mut marks = CodeMarks::new(b, true);
     let (mut question, mut percent) = (None, None);
     for mark in marks.by_ref() {
@@ -125,6 +133,7 @@ pub fn style(sql: &str) -> Result<Style, ScanError> {
 }
 
 /// Detects the style of `sql` and splits it.
+#[inline]
 pub fn pieces(sql: &str) -> Result<Pieces<'_>, ScanError> {
     Ok(Pieces::new(sql, style(sql)?))
 }
@@ -141,6 +150,7 @@ pub struct Pieces<'a> {
 impl<'a> Pieces<'a> {
     /// Splits `sql` in the given style (decided on the whole statement, as for the text
     /// around an INSERT's row tuple).
+    #[inline]
     pub fn new(sql: &'a str, style: Style) -> Pieces<'a> {
         Pieces { sql, pos: 0, style }
     }
@@ -174,6 +184,7 @@ impl<'a> Pieces<'a> {
 impl<'a> Iterator for Pieces<'a> {
     type Item = Result<Piece<'a>, ScanError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self.style {
             Style::Percent => percent::next(self.sql, &mut self.pos),

@@ -18,6 +18,9 @@ pub(crate) fn placeholder_end(b: &[u8], at: usize) -> Option<usize> {
 }
 
 /// The piece at `*pos`; on an error `*pos` moves to the end, so the error is the last item.
+/// Inline (the runtime formats every text query through it, from another crate): the
+/// common pieces — a literal run, `%s` — are handled here, the rest out of line.
+#[inline]
 pub(crate) fn next<'a>(sql: &'a str, pos: &mut usize) -> Option<Result<Piece<'a>, ScanError>> {
     let bytes = sql.as_bytes();
     let at = *pos;
@@ -32,6 +35,18 @@ pub(crate) fn next<'a>(sql: &'a str, pos: &mut usize) -> Option<Result<Piece<'a>
         *pos = at + off;
         return Some(Ok(Piece::Literal(&sql[at..at + off])));
     }
+    if bytes.get(at + 1) == Some(&b's') {
+        *pos = at + 2;
+        return Some(Ok(Piece::Positional));
+    }
+    other(sql, pos)
+}
+
+/// A `%` that is not `%s`: `%%`, `%(name)s`, or an error.
+#[inline(never)]
+fn other<'a>(sql: &'a str, pos: &mut usize) -> Option<Result<Piece<'a>, ScanError>> {
+    let bytes = sql.as_bytes();
+    let at = *pos;
     let mut fail = |msg: String| {
         *pos = bytes.len();
         Some(Err(ScanError(msg)))
