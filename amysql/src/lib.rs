@@ -30,6 +30,7 @@ pub use error::{client_code, Error, ErrorKind, Result, ServerError};
 pub use opts::{ConnectOptions, IntoConnectOptions, ProviderResult, SslMode};
 pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
 pub use protocol::column::Column;
+pub use protocol::compressed::Compression;
 pub use query::{
     query, query_as, query_as_with, query_scalar, query_scalar_with, query_with, Executor, Query, QueryAs, QueryScalar,
     RowStream,

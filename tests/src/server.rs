@@ -184,9 +184,16 @@ impl TestServer {
     }
 
     /// `mysql://amysql:amysql-pw@127.0.0.1:<port>/test`, or `AMYSQL_TEST_URL`
-    /// verbatim for an external server.
+    /// verbatim for an external server. `AMYSQL_TEST_COMPRESSION=zlib` adds
+    /// `compression=zlib`, to run any test file over a compressed connection.
     pub fn url(&self) -> String {
-        self.url.clone()
+        match std::env::var("AMYSQL_TEST_COMPRESSION") {
+            Ok(algo) if !algo.is_empty() => {
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}compression={algo}", self.url)
+            }
+            _ => self.url.clone(),
+        }
     }
 
     /// URL for another account (see the constants in [`crate::users`]);

@@ -14,6 +14,7 @@ use crate::io::tls;
 use crate::opts::{ConnectOptions, IntoConnectOptions, SslMode};
 use crate::protocol::auth as plugin;
 use crate::protocol::charset;
+use crate::protocol::compressed::{self, Codec, Compression};
 use crate::protocol::constants::capability as cap;
 use crate::protocol::handshake::{ssl_request, HandshakeResponse41, HandshakeV10};
 use crate::protocol::packet::write_packet;
@@ -134,6 +135,15 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     if opts.db.is_some() {
         caps |= cap::CONNECT_WITH_DB & greeting.capabilities;
     }
+    // Compression: asked for with its capability bit; the codec is built (and the level
+    // checked) before anything is sent.
+    let compression = match compressed::negotiate(opts.compression, greeting.capabilities) {
+        Some(algorithm) => Some(Codec::new(algorithm, algorithm.level(opts.compression_level)?)?),
+        None => None,
+    };
+    if let Some(codec) = &compression {
+        caps |= codec.algorithm().capability();
+    }
     if caps & cap::PROTOCOL_41 == 0 {
         return Err(Error::protocol("server does not speak protocol 4.1 (MySQL 4.1 or later is required)"));
     }
@@ -197,6 +207,10 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
         attributes: &attr_refs,
     }
     .encode(&mut payload);
+    if let Some(codec) = compression.as_ref().filter(|c| c.algorithm() == Compression::Zstd) {
+        // zstd_compression_level, the last field of the handshake response.
+        payload.push(codec.algorithm().level(opts.compression_level)?);
+    }
     write_packet(io.write_buf(), &payload, &mut seq);
     // The server's answer continues the sequence (also across a TLS upgrade, which starts
     // a fresh packet stream).
@@ -233,6 +247,9 @@ async fn establish(opts: Arc<ConnectOptions>) -> Result<Connection> {
     conn.authenticate(exchange).await?;
     if conn.io.buffered() > 0 {
         return Err(super::result::leftover_bytes(conn.io.buffered()));
+    }
+    if let Some(codec) = compression {
+        conn.io.enable_compression(codec);
     }
     conn.io.read_timeout = opts.read_timeout;
     conn.io.max_incoming = opts.max_incoming_packet;

@@ -10,8 +10,10 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::compressed::CompressedIo;
 use super::stream::Stream;
 use crate::error::{client_code, Error, Result};
+use crate::protocol::compressed::{find_compressed_frame, Codec};
 use crate::protocol::packet::{find_frame, join_chunks, Frame, HEADER_LEN};
 
 /// Default for the largest logical packet the client accepts from the server
@@ -43,6 +45,9 @@ pub struct PacketStream {
     /// Bound on each wait for server data (restarted whenever bytes arrive).
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
+    /// Set once compression is negotiated: the socket then carries compressed packets,
+    /// and `rbuf`/`wbuf` hold the ordinary stream on this side of them.
+    compressed: Option<Box<CompressedIo>>,
 }
 
 impl PacketStream {
@@ -57,17 +62,31 @@ impl PacketStream {
             max_incoming: DEFAULT_MAX_INCOMING_PACKET,
             read_timeout: None,
             write_timeout: None,
+            compressed: None,
         }
+    }
+
+    /// Switches to the compressed protocol: called once authentication has succeeded,
+    /// with nothing buffered (servers compress from the first command on: the whole
+    /// connection phase, its OK included, is uncompressed, as libmysqlclient expects).
+    pub(crate) fn enable_compression(&mut self, codec: Codec) {
+        let c = CompressedIo::new(codec);
+        self.compressed = Some(Box::new(c));
+    }
+
+    /// The negotiated compression, if any.
+    pub fn compression(&self) -> Option<crate::protocol::compressed::Compression> {
+        self.compressed.as_ref().map(|c| c.codec.algorithm())
     }
 
     /// Bytes received but not yet consumed (non-zero only mid-result or on a protocol error).
     pub fn buffered(&self) -> usize {
-        self.rbuf.len()
+        self.rbuf.len() + self.compressed.as_ref().map_or(0, |c| c.rbuf.len())
     }
 
     /// Bytes queued but not yet written.
     pub fn unflushed(&self) -> usize {
-        self.wbuf.len() - self.wpos
+        self.wbuf.len() - self.wpos + self.compressed.as_ref().map_or(0, |c| c.unflushed())
     }
 
     /// The send buffer, for encoders to append framed packets to. Call [`flush`] after.
@@ -86,20 +105,16 @@ impl PacketStream {
     /// Writes everything queued. Cancel-safe: what is not yet written stays queued.
     pub async fn flush(&mut self) -> Result<()> {
         let fut = async {
-            while self.wpos < self.wbuf.len() {
-                let n = self
-                    .stream
-                    .write(&self.wbuf[self.wpos..])
-                    .await
-                    .map_err(|e| Error::io(client_code::SERVER_GONE, "writing to the server", e))?;
-                if n == 0 {
-                    return Err(Error::Io {
-                        code: client_code::SERVER_GONE,
-                        message: "server closed the connection".into(),
-                        source: None,
-                    });
+            if let Some(c) = self.compressed.as_deref_mut() {
+                if self.wpos < self.wbuf.len() {
+                    c.queue(&self.wbuf[self.wpos..])?;
+                    self.wpos = self.wbuf.len();
+                    // The server numbers its answer from the compressed id it read last.
+                    self.seq = c.seq;
                 }
-                self.wpos += n;
+                write_all(&mut self.stream, &c.wbuf, &mut c.wpos).await?;
+            } else {
+                write_all(&mut self.stream, &self.wbuf, &mut self.wpos).await?;
             }
             self.stream.flush().await.map_err(|e| Error::io(client_code::SERVER_GONE, "flushing to the server", e))
         };
@@ -131,29 +146,41 @@ impl PacketStream {
     /// Waits for more bytes from the server and appends them to the receive buffer.
     /// Cancel-safe: tokio's `read_buf` either appends what it read or reads nothing.
     async fn fill(&mut self) -> Result<()> {
-        let spare = self.rbuf.capacity() - self.rbuf.len();
-        if spare < INITIAL_READ_BUFFER / 2 {
-            // Take a large step only while the server is streaming faster than we
-            // read (the last read filled all the room it had); a connection that
-            // sees small responses keeps a small buffer.
-            self.rbuf.reserve(if self.last_read_filled { READ_CHUNK } else { INITIAL_READ_BUFFER });
+        if self.compressed.is_some() {
+            return self.fill_compressed().await;
         }
-        let room = self.rbuf.capacity() - self.rbuf.len();
-        let read = self.stream.read_buf(&mut self.rbuf);
-        let n = match self.read_timeout {
-            Some(t) => tokio::time::timeout(t, read).await.map_err(|_| Error::Timeout { what: "read", after: t })?,
-            None => read.await,
+        read_more(&mut self.stream, &mut self.rbuf, &mut self.last_read_filled, self.read_timeout).await
+    }
+
+    /// `fill` on a compressed connection: appends the next compressed packet's contents
+    /// to the receive buffer, reading from the socket until one is complete. Decompressing
+    /// and consuming it is one synchronous step, so this is as cancel-safe as `fill`.
+    #[cold]
+    async fn fill_compressed(&mut self) -> Result<()> {
+        // What one compressed packet may add: the client's packet limit (plus its
+        // header), but at least 1 MiB, the most servers pack small packets into one
+        // (net_buffer_length). The 3-byte length fields cap it at 16 MiB anyway.
+        let max_plain = self.max_incoming.saturating_add(HEADER_LEN).max(1 << 20);
+        let Some(c) = self.compressed.as_deref_mut() else { return Ok(()) };
+        loop {
+            if let Some(frame) = find_compressed_frame(&c.rbuf, max_plain, c.seq)? {
+                let at_boundary = self.rbuf.is_empty();
+                c.codec.decompress(&c.rbuf, &frame, &mut self.rbuf)?;
+                c.rbuf.advance(frame.wire_len);
+                // A server restarts its inner numbering at the compressed id whenever it
+                // flushes (between the result sets of a multi-statement, for one), and a
+                // flush ends a compressed packet: so a compressed packet that starts with
+                // a whole packet may number it either way. Mid-packet, or any other
+                // number, the ordinary check refuses it.
+                if at_boundary && self.rbuf.len() >= HEADER_LEN && self.rbuf[3] == frame.seq {
+                    self.seq = frame.seq;
+                }
+                c.seq = frame.seq.wrapping_add(1);
+                c.continuing = false;
+                return Ok(());
+            }
+            read_more(&mut self.stream, &mut c.rbuf, &mut c.last_read_filled, self.read_timeout).await?;
         }
-        .map_err(|e| Error::io(client_code::SERVER_LOST, "reading from the server", e))?;
-        self.last_read_filled = n == room;
-        if n == 0 {
-            return Err(Error::Io {
-                code: client_code::SERVER_LOST,
-                message: "lost connection to server (the server closed the connection)".into(),
-                source: None,
-            });
-        }
-        Ok(())
     }
 
     /// The next logical packet if it is complete in the buffer and a single chunk: its
@@ -181,7 +208,7 @@ impl PacketStream {
         let mut tmp = [0u8; 64];
         let mut rb = tokio::io::ReadBuf::new(&mut tmp);
         match tokio::io::AsyncRead::poll_read(std::pin::Pin::new(&mut self.stream), &mut cx, &mut rb) {
-            Poll::Pending => self.rbuf.is_empty(),
+            Poll::Pending => self.buffered() == 0,
             // EOF or an error packet (e.g. the server's idle-timeout notice): not usable.
             Poll::Ready(_) => false,
         }
@@ -191,4 +218,56 @@ impl PacketStream {
     pub async fn shutdown(&mut self) {
         let _ = self.stream.shutdown().await;
     }
+}
+
+/// Writes `buf[*pos..]`, advancing `pos` by exactly what was written (cancel-safe).
+async fn write_all(stream: &mut Stream, buf: &[u8], pos: &mut usize) -> Result<()> {
+    while *pos < buf.len() {
+        let n = stream
+            .write(&buf[*pos..])
+            .await
+            .map_err(|e| Error::io(client_code::SERVER_GONE, "writing to the server", e))?;
+        if n == 0 {
+            return Err(Error::Io {
+                code: client_code::SERVER_GONE,
+                message: "server closed the connection".into(),
+                source: None,
+            });
+        }
+        *pos += n;
+    }
+    Ok(())
+}
+
+/// Waits for more bytes from the server and appends them to `buf`.
+/// Cancel-safe: tokio's `read_buf` either appends what it read or reads nothing.
+async fn read_more(
+    stream: &mut Stream,
+    buf: &mut BytesMut,
+    last_read_filled: &mut bool,
+    timeout: Option<Duration>,
+) -> Result<()> {
+    let spare = buf.capacity() - buf.len();
+    if spare < INITIAL_READ_BUFFER / 2 {
+        // Take a large step only while the server is streaming faster than we
+        // read (the last read filled all the room it had); a connection that
+        // sees small responses keeps a small buffer.
+        buf.reserve(if *last_read_filled { READ_CHUNK } else { INITIAL_READ_BUFFER });
+    }
+    let room = buf.capacity() - buf.len();
+    let read = stream.read_buf(buf);
+    let n = match timeout {
+        Some(t) => tokio::time::timeout(t, read).await.map_err(|_| Error::Timeout { what: "read", after: t })?,
+        None => read.await,
+    }
+    .map_err(|e| Error::io(client_code::SERVER_LOST, "reading from the server", e))?;
+    *last_read_filled = n == room;
+    if n == 0 {
+        return Err(Error::Io {
+            code: client_code::SERVER_LOST,
+            message: "lost connection to server (the server closed the connection)".into(),
+            source: None,
+        });
+    }
+    Ok(())
 }

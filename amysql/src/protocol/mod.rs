@@ -7,6 +7,7 @@ pub mod buf;
 pub mod charset;
 pub mod column;
 pub mod command;
+pub mod compressed;
 pub mod constants;
 pub mod handshake;
 pub mod packet;

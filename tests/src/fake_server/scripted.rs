@@ -20,6 +20,7 @@
 //! client sends after authentication (including the empty packet that ends a LOCAL INFILE
 //! upload) takes the next answer.
 
+pub mod compressed;
 mod packets;
 
 use std::collections::VecDeque;
