@@ -91,7 +91,7 @@ impl Extras {
     pub(crate) fn extra_capabilities(&self) -> Result<u32> {
         let f = self.client_flag;
         let refused = [
-            (cap::COMPRESS, "CLIENT_COMPRESS (compression is not supported)"),
+            (cap::COMPRESS, "CLIENT_COMPRESS (use compression)"),
             (cap::SSL, "CLIENT_SSL (use ssl_mode)"),
             (cap::LOCAL_FILES, "CLIENT_LOCAL_FILES (use local_infile, which decides which files may be read)"),
             (cap::CONNECT_WITH_DB, "CLIENT_CONNECT_WITH_DB (use db)"),
