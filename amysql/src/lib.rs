@@ -16,6 +16,7 @@ pub mod query;
 pub mod row;
 #[cfg(feature = "json")]
 mod row_serde;
+pub mod trace;
 pub mod transaction;
 pub mod value;
 
@@ -26,7 +27,7 @@ pub use conn::{connect, Connection};
 pub use cursor::{ColumnDescription, Cursor, DictCursor, GenericCursor, SSCursor, SSDictCursor, ScrollMode};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
 pub use opts::{ConnectOptions, IntoConnectOptions, ProviderResult, SslMode};
-pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
+pub use pool::{create_pool, Pool, PoolOptions, PoolStatus, PooledConnection};
 pub use protocol::column::Column;
 pub use query::{
     query, query_as, query_as_with, query_scalar, query_scalar_with, query_with, Executor, Query, QueryAs, QueryScalar,

@@ -103,15 +103,26 @@ impl<'c> Core<'c> {
     /// (a buffered cursor: all its rows), under the statement timeout.
     pub(super) async fn execute<P: Params + ?Sized>(&mut self, sql: &str, params: &P) -> Result<u64> {
         self.begin_result();
-        let mut st = self.conn.begin_statement(self.timeout, sql);
+        let mut st = self.conn.begin_statement(self.timeout, sql, crate::trace::Kind::Query);
         let injection = st.injection();
-        let outcome = bounded(st.deadline(), async {
+        let span = st.span();
+        let work = bounded(st.deadline(), async {
             let ctx = self.conn.format_context();
             self.conn.send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf)).await?;
             self.conn.arm_kill_on_drop(&mut st);
             self.read_result().await
-        })
-        .await;
+        });
+        let outcome = crate::trace::within(span, work).await;
+        if let Some(Ok(n)) = &outcome {
+            // The rowcount is rows returned for a result set, rows affected otherwise
+            // (unknown yet for an unbuffered result).
+            let counts = match (&self.columns, *n) {
+                (_, u64::MAX) => crate::trace::Counts::default(),
+                (Some(_), n) => crate::trace::Counts { returned: Some(n), affected: None },
+                (None, n) => crate::trace::Counts { returned: None, affected: Some(n) },
+            };
+            st.note_counts(counts);
+        }
         if outcome.is_none() {
             // Timed out mid-result: what was read belongs to the killed statement.
             self.rows.clear();

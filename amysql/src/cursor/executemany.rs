@@ -256,6 +256,28 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         P: Params,
         I: IntoIterator<Item = P>,
     {
+        let span = crate::trace::command_span(&self.core.conn, crate::trace::Command::ExecuteMany, Some(sql));
+        if span.is_disabled() {
+            return self.executemany_untraced(sql, rows).await;
+        }
+        // One span for the whole call (its batches are inside it), with the row count.
+        let count = std::cell::Cell::new(0u64);
+        let rows = rows.into_iter().inspect(|_| count.set(count.get() + 1));
+        let r = crate::trace::in_span(span.clone(), self.executemany_untraced(sql, rows)).await;
+        span.record("db.operation.batch.size", count.get());
+        if let Ok(n) = r {
+            if n != u64::MAX {
+                span.record("db.response.affected_rows", n);
+            }
+        }
+        r
+    }
+
+    async fn executemany_untraced<P, I>(&mut self, sql: &str, rows: I) -> Result<u64>
+    where
+        P: Params,
+        I: IntoIterator<Item = P>,
+    {
         let mut rows = rows.into_iter().peekable();
         if rows.peek().is_none() {
             return Ok(0);

@@ -29,15 +29,16 @@
 macro_rules! run_statement {
     ($self:ident, $executor:ident, |$conn:ident| $read:expr) => {{
         let mut lent = $executor.into_target().connection().await?;
-        let mut st = lent.begin_statement($self.timeout, $self.sql);
+        let mut st = lent.begin_statement($self.timeout, $self.sql, crate::trace::Kind::Query);
         let injection = st.injection();
-        let outcome = crate::conn::timeout::bounded(st.deadline(), async {
+        let span = st.span();
+        let work = crate::conn::timeout::bounded(st.deadline(), async {
             let $conn: &mut crate::conn::Connection = &mut lent;
             run::send($conn, $self.sql, &$self.args, injection.as_ref()).await?;
             $conn.arm_kill_on_drop(&mut st);
             $read.await
-        })
-        .await;
+        });
+        let outcome = crate::trace::within(span, work).await;
         lent.end_statement(st, outcome).await
     }};
 }

@@ -17,6 +17,7 @@ use super::executor::{Executor, Lent, Target};
 use super::run::{send, Decoder, RowReader};
 use crate::conn::timeout::{bounded, Statement};
 use crate::error::Result;
+use crate::trace::{within, Kind};
 
 /// The stream returned by `fetch`: `Stream<Item = amysql::Result<T>>`. It ends after
 /// the last row of the last result set, or right after yielding an error.
@@ -46,7 +47,7 @@ enum State<'c, A, D: Decoder> {
     Start(Target<'c>, A, Option<Duration>),
     /// The statement (its deadline, its kill-on-drop guard) lives as long as the stream
     /// reads: dropping the stream mid-way drops it armed.
-    Reading(Lent<'c>, RowReader<D>, Statement),
+    Reading(Lent<'c>, RowReader<D>, Statement<'c>),
     Done,
 }
 
@@ -70,13 +71,17 @@ where
                     Ok(conn) => conn,
                     Err(e) => return Some((Err(e), State::Done)),
                 };
-                let mut st = conn.begin_statement(timeout, sql);
+                let mut st = conn.begin_statement(timeout, sql, Kind::Fetch);
                 let injection = st.injection();
-                let sent = bounded(st.deadline(), async {
-                    send(&mut conn, sql, &args, injection.as_ref()).await?;
-                    conn.arm_kill_on_drop(&mut st);
-                    Ok(())
-                })
+                let span = st.span();
+                let sent = within(
+                    span,
+                    bounded(st.deadline(), async {
+                        send(&mut conn, sql, &args, injection.as_ref()).await?;
+                        conn.arm_kill_on_drop(&mut st);
+                        Ok(())
+                    }),
+                )
                 .await;
                 if !matches!(sent, Some(Ok(()))) {
                     let e = conn.end_statement(st, sent).await.err();
@@ -88,7 +93,11 @@ where
             State::Done => return None,
         };
         match bounded(st.deadline(), reader.next(&mut conn)).await {
-            Some(Ok(Some(row))) => Some((Ok(row), State::Reading(conn, reader, st))),
+            Some(Ok(Some(row))) => {
+                let mut st = st;
+                st.row_seen();
+                Some((Ok(row), State::Reading(conn, reader, st)))
+            }
             Some(Ok(None)) => {
                 // Ends the statement (disarms the guard); nothing can fail here.
                 let _ = conn.end_statement(st, Some(Ok(()))).await;
