@@ -261,10 +261,13 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
             return self.executemany_untraced(sql, rows).await;
         }
         // One span for the whole call (its batches are inside it), with the row count.
-        let count = std::cell::Cell::new(0u64);
-        let rows = rows.into_iter().inspect(|_| count.set(count.get() + 1));
+        // Atomic rather than a Cell: the future must stay `Send`.
+        let count = std::sync::atomic::AtomicU64::new(0);
+        let rows = rows.into_iter().inspect(|_| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         let r = crate::trace::in_span(span.clone(), self.executemany_untraced(sql, rows)).await;
-        span.record("db.operation.batch.size", count.get());
+        span.record("db.operation.batch.size", count.load(std::sync::atomic::Ordering::Relaxed));
         if let Ok(n) = r {
             if n != u64::MAX {
                 span.record("db.response.affected_rows", n);
