@@ -295,7 +295,7 @@ impl Observed<'_> {
         let elapsed = started.elapsed();
         let text = if self.query_text { self.sql } else { "" };
         let counts = outcome.ok().unwrap_or_default();
-        let error = outcome.err().map(|e| error_type(e));
+        let error = outcome.err().map(error_type);
         if self.slow != LevelFilter::OFF && elapsed >= self.threshold {
             log_at!(
                 self.slow,

@@ -256,7 +256,7 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         P: Params,
         I: IntoIterator<Item = P>,
     {
-        let span = crate::trace::command_span(&self.core.conn, crate::trace::Command::ExecuteMany, Some(sql));
+        let span = crate::trace::command_span(self.core.conn, crate::trace::Command::ExecuteMany, Some(sql));
         if span.is_disabled() {
             return self.executemany_untraced(sql, rows).await;
         }
