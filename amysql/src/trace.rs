@@ -19,7 +19,6 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use tracing::field::Empty;
-use tracing::instrument::Instrumented;
 use tracing::level_filters::LevelFilter;
 use tracing::{Instrument, Level, Span};
 
@@ -176,6 +175,13 @@ impl fmt::Display for OtelName<'_> {
 macro_rules! db_span {
     ($name:literal, $conn:expr, $op:expr, $text:expr) => {{
         let conn: &Connection = $conn;
+        // Before any subscriber exists, `tracing` (with its `log` feature, which a
+        // dependency turns on) evaluates every field value of a disabled span for the
+        // `log` fallback: the operation name, the address. Nothing can observe a span
+        // then, so it is not built at all (one atomic load).
+        if !tracing::dispatcher::has_been_set() {
+            return Span::none();
+        }
         tracing::info_span!(
             target: "amysql",
             $name,
@@ -255,12 +261,19 @@ impl Counted for crate::conn::commands::QueryResult {
 /// enabled or a statement log event could be emitted.
 #[inline]
 pub(crate) fn begin<'s>(conn: &Connection, kind: Kind, sql: &'s str) -> Option<Box<Observed<'s>>> {
+    // No subscriber was ever set (globally or for a scope): nobody can see a span or an
+    // event, and `LevelFilter::current()` does not say OFF yet.
+    if !tracing::dispatcher::has_been_set() {
+        return None;
+    }
+    begin_observed(conn, kind, sql)
+}
+
+#[cold]
+fn begin_observed<'s>(conn: &Connection, kind: Kind, sql: &'s str) -> Option<Box<Observed<'s>>> {
     let obs = &conn.opts.obs;
     let text = obs.query_text.then_some(sql);
-    let span = match kind {
-        Kind::Query => db_span!("query", conn, operation(sql).as_ref().map(Keyword::as_str), text),
-        Kind::Fetch => db_span!("fetch", conn, operation(sql).as_ref().map(Keyword::as_str), text),
-    };
+    let span = statement_span(conn, kind, sql, text);
     let may_log = obs.may_log();
     if span.is_disabled() && !may_log {
         return None;
@@ -268,7 +281,13 @@ pub(crate) fn begin<'s>(conn: &Connection, kind: Kind, sql: &'s str) -> Option<B
     Some(begin_slow(span, may_log, obs, sql))
 }
 
-#[cold]
+fn statement_span(conn: &Connection, kind: Kind, sql: &str, text: Option<&str>) -> Span {
+    match kind {
+        Kind::Query => db_span!("query", conn, operation(sql).as_ref().map(Keyword::as_str), text),
+        Kind::Fetch => db_span!("fetch", conn, operation(sql).as_ref().map(Keyword::as_str), text),
+    }
+}
+
 fn begin_slow<'s>(span: Span, may_log: bool, obs: &ObsOptions, sql: &'s str) -> Box<Observed<'s>> {
     Box::new(Observed {
         span,
@@ -379,16 +398,6 @@ pub(crate) async fn in_span<T>(span: Span, work: impl Future<Output = crate::Res
     r
 }
 
-/// Runs `work` inside `span` when there is one (an enabled statement span).
-#[inline]
-pub(crate) fn within<F: Future>(span: Option<Span>, work: F) -> futures_util::future::Either<Instrumented<F>, F> {
-    use futures_util::future::Either;
-    match span {
-        Some(span) => Either::Left(work.instrument(span)),
-        None => Either::Right(work),
-    }
-}
-
 /// A span for a command that is not a statement: ping, prepare, executemany, begin,
 /// commit, rollback. `text` is SQL as written (prepare, executemany) or `None`.
 pub(crate) fn command_span(conn: &Connection, cmd: Command, text: Option<&str>) -> Span {
@@ -418,6 +427,9 @@ pub(crate) enum Command {
 /// The span of opening a connection (TCP/socket, TLS, authentication, session setup).
 /// `db.system.name` is recorded once the server's greeting says which it is.
 pub(crate) fn connect_span(opts: &ConnectOptions) -> Span {
+    if !tracing::dispatcher::has_been_set() {
+        return Span::none();
+    }
     tracing::info_span!(
         target: "amysql",
         "connect",
@@ -442,6 +454,9 @@ pub(crate) fn connected(span: &Span, conn: &Connection) {
 
 /// The span of waiting for a pooled connection (`Pool::acquire`).
 pub(crate) fn acquire_span(opts: &ConnectOptions) -> Span {
+    if !tracing::dispatcher::has_been_set() {
+        return Span::none();
+    }
     tracing::info_span!(
         target: "amysql",
         "acquire",

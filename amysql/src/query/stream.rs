@@ -17,7 +17,8 @@ use super::executor::{Executor, Lent, Target};
 use super::run::{send, Decoder, RowReader};
 use crate::conn::timeout::{bounded, Statement};
 use crate::error::Result;
-use crate::trace::{within, Kind};
+use crate::trace::Kind;
+use tracing::Instrument;
 
 /// The stream returned by `fetch`: `Stream<Item = amysql::Result<T>>`. It ends after
 /// the last row of the last result set, or right after yielding an error.
@@ -73,16 +74,19 @@ where
                 };
                 let mut st = conn.begin_statement(timeout, sql, Kind::Fetch);
                 let injection = st.injection();
-                let span = st.span();
-                let sent = within(
-                    span,
-                    bounded(st.deadline(), async {
-                        send(&mut conn, sql, &args, injection.as_ref()).await?;
-                        conn.arm_kill_on_drop(&mut st);
-                        Ok(())
-                    }),
-                )
-                .await;
+                macro_rules! work {
+                    () => {
+                        bounded(st.deadline(), async {
+                            send(&mut conn, sql, &args, injection.as_ref()).await?;
+                            conn.arm_kill_on_drop(&mut st);
+                            Ok(())
+                        })
+                    };
+                }
+                let sent = match st.span() {
+                    None => work!().await,
+                    Some(span) => work!().instrument(span).await,
+                };
                 if !matches!(sent, Some(Ok(()))) {
                     let e = conn.end_statement(st, sent).await.err();
                     return e.map(|e| (Err(e), State::Done));
