@@ -385,17 +385,23 @@ pub(crate) fn record_error(span: &Span, e: &Error) {
     span.record("error.type", error_type(e).as_str());
 }
 
-/// Runs a command future in `span`, recording a failure on it. The future is held once
-/// (wrapped, whether or not the span is enabled): this sits inside the state of hot
-/// futures (`prepare` inside every prepared query's send), whose size is copied on
-/// each call, so two copies of `work` (plain and instrumented) would cost on every
-/// query. Entering a disabled span is a branch.
-pub(crate) async fn in_span<T>(span: Span, work: impl Future<Output = crate::Result<T>>) -> crate::Result<T> {
-    let r = work.instrument(span.clone()).await;
-    if let Err(e) = &r {
-        record_error(&span, e);
-    }
-    r
+/// Runs a command future in `span`, recording a failure on it. A plain function over
+/// combinators, not an `async fn`: an `async fn` would keep its `work` argument and the
+/// instrumented copy side by side in its state (rust-lang/rust#62958), doubling the
+/// size of every future this sits in, and every call copies that size around.
+/// Entering a disabled span is a branch.
+pub(crate) fn in_span<T, F>(span: Span, work: F) -> impl Future<Output = crate::Result<T>>
+where
+    F: Future<Output = crate::Result<T>>,
+{
+    use futures_util::FutureExt;
+    let on_error = span.clone();
+    work.instrument(span).map(move |r| {
+        if let Err(e) = &r {
+            record_error(&on_error, e);
+        }
+        r
+    })
 }
 
 /// A span for a command that is not a statement: ping, prepare, executemany, begin,

@@ -257,9 +257,6 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         I: IntoIterator<Item = P>,
     {
         let span = crate::trace::command_span(self.core.conn, crate::trace::Command::ExecuteMany, Some(sql));
-        if span.is_disabled() {
-            return self.executemany_untraced(sql, rows).await;
-        }
         // One span for the whole call (its batches are inside it), with the row count.
         // Atomic rather than a Cell: the future must stay `Send`.
         let count = std::sync::atomic::AtomicU64::new(0);
