@@ -105,15 +105,23 @@ impl<'c> Core<'c> {
         self.begin_result();
         let mut st = self.conn.begin_statement(self.timeout, sql, crate::trace::Kind::Query);
         let injection = st.injection();
-        // Always wrapped (see `run_statement!`): one copy of the work in the state.
-        let span = st.span().unwrap_or_else(tracing::Span::none);
-        let work = bounded(st.deadline(), async {
-            let ctx = self.conn.format_context();
-            self.conn.send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf)).await?;
-            self.conn.arm_kill_on_drop(&mut st);
-            self.read_result().await
-        });
-        let outcome = tracing::Instrument::instrument(work, span).await;
+        // Written out twice: the unobserved path is the plain await (no wrapper to move).
+        macro_rules! work {
+            () => {
+                bounded(st.deadline(), async {
+                    let ctx = self.conn.format_context();
+                    self.conn
+                        .send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf))
+                        .await?;
+                    self.conn.arm_kill_on_drop(&mut st);
+                    self.read_result().await
+                })
+            };
+        }
+        let outcome = match st.span() {
+            None => work!().await,
+            Some(span) => tracing::Instrument::instrument(work!(), span).await,
+        };
         if let Some(Ok(n)) = &outcome {
             // The rowcount is rows returned for a result set, rows affected otherwise
             // (unknown yet for an unbuffered result).

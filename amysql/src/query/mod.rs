@@ -31,17 +31,22 @@ macro_rules! run_statement {
         let mut lent = $executor.into_target().connection().await?;
         let mut st = lent.begin_statement($self.timeout, $self.sql, crate::trace::Kind::Query);
         let injection = st.injection();
-        // Always wrapped (in `Span::none()` when unobserved: entering it is a branch).
-        // Two paths, plain and instrumented, would each hold the whole work future:
-        // the state would double, and it is copied on every call.
-        let span = st.span().unwrap_or_else(tracing::Span::none);
-        let work = crate::conn::timeout::bounded(st.deadline(), async {
-            let $conn: &mut crate::conn::Connection = &mut lent;
-            run::send($conn, $self.sql, &$self.args, injection.as_ref()).await?;
-            $conn.arm_kill_on_drop(&mut st);
-            $read.await
-        });
-        let outcome = tracing::Instrument::instrument(work, span).await;
+        // The work is written out twice so that the unobserved path is the plain await,
+        // with no wrapper future to move (a few KB of state) and no span to enter.
+        macro_rules! work {
+            () => {
+                crate::conn::timeout::bounded(st.deadline(), async {
+                    let $conn: &mut crate::conn::Connection = &mut lent;
+                    run::send($conn, $self.sql, &$self.args, injection.as_ref()).await?;
+                    $conn.arm_kill_on_drop(&mut st);
+                    $read.await
+                })
+            };
+        }
+        let outcome = match st.span() {
+            None => work!().await,
+            Some(span) => tracing::Instrument::instrument(work!(), span).await,
+        };
         lent.end_statement(st, outcome).await
     }};
 }

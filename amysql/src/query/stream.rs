@@ -74,15 +74,19 @@ where
                 };
                 let mut st = conn.begin_statement(timeout, sql, Kind::Fetch);
                 let injection = st.injection();
-                // Always wrapped: see `run_statement!`.
-                let span = st.span().unwrap_or_else(tracing::Span::none);
-                let sent = bounded(st.deadline(), async {
-                    send(&mut conn, sql, &args, injection.as_ref()).await?;
-                    conn.arm_kill_on_drop(&mut st);
-                    Ok(())
-                })
-                .instrument(span)
-                .await;
+                macro_rules! work {
+                    () => {
+                        bounded(st.deadline(), async {
+                            send(&mut conn, sql, &args, injection.as_ref()).await?;
+                            conn.arm_kill_on_drop(&mut st);
+                            Ok(())
+                        })
+                    };
+                }
+                let sent = match st.span() {
+                    None => work!().await,
+                    Some(span) => work!().instrument(span).await,
+                };
                 if !matches!(sent, Some(Ok(()))) {
                     let e = conn.end_statement(st, sent).await.err();
                     return e.map(|e| (Err(e), State::Done));
