@@ -18,6 +18,7 @@ pub mod row;
 mod row_serde;
 #[cfg(feature = "sea-query")]
 pub mod sea_query;
+pub mod trace;
 pub mod transaction;
 pub mod value;
 
@@ -28,7 +29,7 @@ pub use conn::{connect, Connection};
 pub use cursor::{ColumnDescription, Cursor, DictCursor, GenericCursor, SSCursor, SSDictCursor, ScrollMode};
 pub use error::{client_code, Error, ErrorKind, Result, ServerError};
 pub use opts::{ConnectOptions, IntoConnectOptions, ProviderResult, SslMode};
-pub use pool::{create_pool, Pool, PoolOptions, PooledConnection};
+pub use pool::{create_pool, Pool, PoolOptions, PoolStatus, PooledConnection};
 pub use protocol::column::Column;
 pub use protocol::compressed::Compression;
 pub use query::{

@@ -95,6 +95,8 @@ pub struct ConnectOptions {
     pub(crate) compression_level: Option<u8>,
     /// Option files, flags, credential provider, auth plugins (opts/extras.rs).
     pub(crate) ext: extras::Extras,
+    /// Statement logging and span contents (trace.rs).
+    pub(crate) obs: crate::trace::ObsOptions,
 }
 
 impl Default for ConnectOptions {
@@ -134,6 +136,7 @@ impl Default for ConnectOptions {
             compression: None,
             compression_level: None,
             ext: Default::default(),
+            obs: crate::trace::ObsOptions::default(),
         }
     }
 }
@@ -593,6 +596,42 @@ impl TryFrom<&str> for ConnectOptions {
     type Error = Error;
     fn try_from(s: &str) -> Result<Self> {
         s.parse()
+    }
+}
+
+/// Observability: statement logging (as sqlx's `log_statements` / `log_slow_statements`)
+/// and what the per-command `tracing` spans record (see the `trace` module).
+impl ConnectOptions {
+    /// The level every statement is logged at, target `amysql::query` (default DEBUG;
+    /// `LevelFilter::OFF` for none). The event carries `db.query.text` (the SQL as
+    /// written, never bound values), `elapsed`, `rows_returned` / `rows_affected`.
+    pub fn log_statements(mut self, level: impl Into<tracing::level_filters::LevelFilter>) -> Self {
+        self.obs.statements = level.into();
+        self
+    }
+    /// Statements that take `threshold` or longer are logged at `level` instead (default
+    /// WARN above 1 s; `LevelFilter::OFF` for none), with `slow_threshold`.
+    pub fn log_slow_statements(
+        mut self,
+        level: impl Into<tracing::level_filters::LevelFilter>,
+        threshold: Duration,
+    ) -> Self {
+        self.obs.slow = level.into();
+        self.obs.slow_threshold = threshold;
+        self
+    }
+    /// No statement logging at all (either level); spans stay.
+    pub fn disable_statement_logging(mut self) -> Self {
+        self.obs.statements = tracing::level_filters::LevelFilter::OFF;
+        self.obs.slow = tracing::level_filters::LevelFilter::OFF;
+        self
+    }
+    /// Whether spans and statement log events carry `db.query.text` (default on). The
+    /// text is the SQL as written, placeholders unexpanded; turn it off when the SQL
+    /// itself is sensitive (literals written into it by the application).
+    pub fn trace_query_text(mut self, on: bool) -> Self {
+        self.obs.query_text = on;
+        self
     }
 }
 

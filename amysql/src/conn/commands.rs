@@ -7,6 +7,7 @@ use crate::protocol::command::ChangeUser;
 use crate::protocol::constants::command;
 use crate::protocol::packet::write_packet;
 use crate::protocol::text_row::parse_text_row;
+use crate::trace;
 
 /// The outcome of a statement that returns no rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,7 +84,8 @@ impl Connection {
 
     /// COM_PING: checks the server is alive.
     pub async fn ping(&mut self) -> Result<()> {
-        self.simple(command::PING, &[]).await
+        let span = trace::command_span(self, trace::Command::Ping, None);
+        trace::in_span(span, self.simple(command::PING, &[])).await
     }
 
     /// COM_INIT_DB: changes the default database.
@@ -98,12 +100,14 @@ impl Connection {
 
     /// COMMIT (DB-API style, for autocommit=false sessions).
     pub async fn commit(&mut self) -> Result<()> {
-        self.query_drop("COMMIT").await.map(|_| ())
+        let span = trace::command_span(self, trace::Command::Commit, None);
+        trace::in_span(span, self.query_drop("COMMIT")).await.map(|_| ())
     }
 
     /// ROLLBACK (DB-API style).
     pub async fn rollback(&mut self) -> Result<()> {
-        self.query_drop("ROLLBACK").await.map(|_| ())
+        let span = trace::command_span(self, trace::Command::Rollback, None);
+        trace::in_span(span, self.query_drop("ROLLBACK")).await.map(|_| ())
     }
 
     /// `SHOW WARNINGS` for the last statement.

@@ -45,12 +45,18 @@ pub async fn connect(opts: impl IntoConnectOptions) -> Result<Connection> {
         Some(resolved) => resolved,
         None => opts,
     });
-    match opts.connect_timeout {
-        Some(t) => tokio::time::timeout(t, establish(opts.clone()))
-            .await
-            .map_err(|_| Error::Timeout { what: "connect", after: t })?,
-        None => establish(opts).await,
-    }
+    let span = crate::trace::connect_span(&opts);
+    let work = async {
+        let conn = match opts.connect_timeout {
+            Some(t) => tokio::time::timeout(t, establish(opts.clone()))
+                .await
+                .map_err(|_| Error::Timeout { what: "connect", after: t })??,
+            None => establish(opts.clone()).await?,
+        };
+        crate::trace::connected(&tracing::Span::current(), &conn);
+        Ok(conn)
+    };
+    crate::trace::in_span(span, work).await
 }
 
 async fn open_transport(opts: &ConnectOptions) -> Result<Stream> {

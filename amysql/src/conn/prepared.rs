@@ -31,6 +31,11 @@ impl Connection {
     /// COM_STMT_PREPARE for the cache: the statement is left in `unclaimed_statement`
     /// (closed at the next command unless the caller takes it first).
     async fn prepare(&mut self, sql: &str, keep: bool) -> Result<PrepareOk> {
+        let span = crate::trace::command_span(self, crate::trace::Command::Prepare, Some(sql));
+        crate::trace::in_span(span, self.prepare_untraced(sql, keep)).await
+    }
+
+    async fn prepare_untraced(&mut self, sql: &str, keep: bool) -> Result<PrepareOk> {
         if self.opts.echo {
             tracing::info!(target: "amysql::query", prepare = %sql);
         }

@@ -139,20 +139,49 @@ struct Timed {
 /// What one statement runs under (see the module docs). Dropping it while armed for
 /// `kill_on_drop` kills the statement in the background.
 #[must_use]
-pub(crate) struct Statement {
+pub(crate) struct Statement<'s> {
     timed: Option<Timed>,
     kill: Option<KillOnDrop>,
+    /// Its span and log clock (trace.rs); `None` while nobody observes.
+    obs: Option<Box<crate::trace::Observed<'s>>>,
 }
 
-impl Statement {
+impl<'s> Statement<'s> {
+    /// The statement's span, when enabled, to run its work in (see `trace::within`).
+    #[inline]
+    pub(crate) fn span(&self) -> Option<tracing::Span> {
+        match &self.obs {
+            Some(o) if !o.span.is_disabled() => Some(o.span.clone()),
+            _ => None,
+        }
+    }
+
+    /// A streamed row was read (the span reports the count at the end).
+    #[inline]
+    pub(crate) fn row_seen(&mut self) {
+        if let Some(o) = &mut self.obs {
+            *o.noted.returned.get_or_insert(0) += 1;
+        }
+    }
+
+    /// Row counts known to the caller rather than to the outcome (a cursor's).
+    #[inline]
+    pub(crate) fn note_counts(&mut self, counts: crate::trace::Counts) {
+        if let Some(o) = &mut self.obs {
+            o.noted = counts;
+        }
+    }
+
+    /// True when nothing is attached to the statement: no timeout and nobody observing
+    /// (with `kill_on_drop` off too, callers take the plain send-then-read).
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.timed.is_none() && self.obs.is_none()
+    }
+
     /// When the client-side deadline passes, if there is one.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.timed.as_ref().map(|t| t.deadline)
-    }
-
-    /// True when the statement has no timeout (the plain path applies).
-    pub(crate) fn is_plain(&self) -> bool {
-        self.timed.is_none()
     }
 
     /// What to splice into the SQL, if anything.
@@ -175,33 +204,36 @@ impl Connection {
     /// Starts a statement: its timeout is `per_query` (zero: none) or else the
     /// connection's `statement_timeout`.
     #[inline]
-    pub(crate) fn begin_statement(&self, per_query: Option<Duration>, sql: &str) -> Statement {
-        if per_query.is_none() && self.opts.statement_timeout.is_none() {
-            // The default: nothing to compute.
-            return Statement { timed: None, kill: None };
-        }
-        self.begin_timed_statement(per_query, sql)
+    pub(crate) fn begin_statement<'s>(
+        &self,
+        per_query: Option<Duration>,
+        sql: &'s str,
+        kind: crate::trace::Kind,
+    ) -> Statement<'s> {
+        // The default (no timeout anywhere) computes nothing.
+        let timed = if per_query.is_none() && self.opts.statement_timeout.is_none() {
+            None
+        } else {
+            self.timed_part(per_query, sql)
+        };
+        Statement { timed, kill: None, obs: crate::trace::begin(self, kind, sql) }
     }
 
     #[inline(never)]
-    fn begin_timed_statement(&self, per_query: Option<Duration>, sql: &str) -> Statement {
-        let after = per_query.or(self.opts.statement_timeout).filter(|d| !d.is_zero());
-        let timed = after.map(|after| {
-            let injection =
-                if self.is_mariadb() { Some(Injection::mariadb(after)) } else { Injection::mysql(sql, after) };
-            let wait = if injection.is_some() { after.saturating_add(margin(after)) } else { after };
-            let now = Instant::now();
-            // A deadline past what the clock can hold is no deadline at all.
-            let deadline = now.checked_add(wait).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
-            Timed { after, deadline, injection }
-        });
-        Statement { timed, kill: None }
+    fn timed_part(&self, per_query: Option<Duration>, sql: &str) -> Option<Timed> {
+        let after = per_query.or(self.opts.statement_timeout).filter(|d| !d.is_zero())?;
+        let injection = if self.is_mariadb() { Some(Injection::mariadb(after)) } else { Injection::mysql(sql, after) };
+        let wait = if injection.is_some() { after.saturating_add(margin(after)) } else { after };
+        let now = Instant::now();
+        // A deadline past what the clock can hold is no deadline at all.
+        let deadline = now.checked_add(wait).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
+        Some(Timed { after, deadline, injection })
     }
 
     /// Called once the statement is sent: with `kill_on_drop`, from now until
     /// `end_statement` a dropped `st` kills it.
     #[inline]
-    pub(crate) fn arm_kill_on_drop(&mut self, st: &mut Statement) {
+    pub(crate) fn arm_kill_on_drop(&mut self, st: &mut Statement<'_>) {
         if self.opts.kill_on_drop {
             let (guard, done) = KillOnDrop::new(&self.opts, self.thread_id());
             self.kill_wait = Some(done);
@@ -211,7 +243,11 @@ impl Connection {
 
     /// Ends a statement with the outcome of [`bounded`]: the server's timeout error and
     /// a passed deadline become `Error::Timeout`.
-    pub(crate) async fn end_statement<T>(&mut self, st: Statement, outcome: Option<Result<T>>) -> Result<T> {
+    pub(crate) async fn end_statement<T: crate::trace::Counted>(
+        &mut self,
+        st: Statement<'_>,
+        outcome: Option<Result<T>>,
+    ) -> Result<T> {
         let r = match (outcome, &st.timed) {
             (Some(Err(e)), Some(t)) if matches!(e.as_server().map(|s| s.code()), Some(1969 | 3024)) => {
                 Err(Error::Timeout { what: timeout_what::STOPPED, after: t.after })
@@ -224,6 +260,9 @@ impl Connection {
         if let Some(guard) = st.kill {
             guard.disarm();
             self.kill_wait = None;
+        }
+        if let Some(obs) = st.obs {
+            obs.finish(r.as_ref().map(crate::trace::Counted::counts));
         }
         r
     }

@@ -103,26 +103,51 @@ impl<'c> Core<'c> {
     /// (a buffered cursor: all its rows), under the statement timeout.
     pub(super) async fn execute<P: Params + ?Sized>(&mut self, sql: &str, params: &P) -> Result<u64> {
         self.begin_result();
-        let st = self.conn.begin_statement(self.timeout, sql);
+        let st = self.conn.begin_statement(self.timeout, sql, crate::trace::Kind::Query);
         if st.is_plain() && !self.conn.options().kill_on_drop {
-            // The default: no deadline machinery in this future (see `run_statement!`).
+            // The default: no deadline or span machinery in this future (see `run_statement!`).
             let ctx = self.conn.format_context();
             self.conn.send_query_with(|buf| format_query(sql, params, &ctx, buf)).await?;
             return self.read_result().await;
         }
-        Box::pin(self.execute_timed(st, sql, params)).await
+        Box::pin(self.execute_observed(st, sql, params)).await
     }
 
-    /// [`execute`](Self::execute) under a statement timeout or `kill_on_drop`.
-    async fn execute_timed<P: Params + ?Sized>(&mut self, mut st: Statement, sql: &str, params: &P) -> Result<u64> {
+    /// [`execute`](Self::execute) under a statement timeout, `kill_on_drop` or a span.
+    async fn execute_observed<P: Params + ?Sized>(
+        &mut self,
+        mut st: Statement<'_>,
+        sql: &str,
+        params: &P,
+    ) -> Result<u64> {
         let injection = st.injection();
-        let outcome = bounded(st.deadline(), async {
-            let ctx = self.conn.format_context();
-            self.conn.send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf)).await?;
-            self.conn.arm_kill_on_drop(&mut st);
-            self.read_result().await
-        })
-        .await;
+        // Written out twice: the unobserved path is the plain await (no wrapper to move).
+        macro_rules! work {
+            () => {
+                bounded(st.deadline(), async {
+                    let ctx = self.conn.format_context();
+                    self.conn
+                        .send_text_timed(sql, injection.as_ref(), |sql, buf| format_query(sql, params, &ctx, buf))
+                        .await?;
+                    self.conn.arm_kill_on_drop(&mut st);
+                    self.read_result().await
+                })
+            };
+        }
+        let outcome = match st.span() {
+            None => work!().await,
+            Some(span) => tracing::Instrument::instrument(work!(), span).await,
+        };
+        if let Some(Ok(n)) = &outcome {
+            // The rowcount is rows returned for a result set, rows affected otherwise
+            // (unknown yet for an unbuffered result).
+            let counts = match (&self.columns, *n) {
+                (_, u64::MAX) => crate::trace::Counts::default(),
+                (Some(_), n) => crate::trace::Counts { returned: Some(n), affected: None },
+                (None, n) => crate::trace::Counts { returned: None, affected: Some(n) },
+            };
+            st.note_counts(counts);
+        }
         if outcome.is_none() {
             // Timed out mid-result: what was read belongs to the killed statement.
             self.rows.clear();

@@ -256,6 +256,28 @@ impl<R: CursorRow, B: Buffering> GenericCursor<'_, R, B> {
         P: Params,
         I: IntoIterator<Item = P>,
     {
+        let span = crate::trace::command_span(self.core.conn, crate::trace::Command::ExecuteMany, Some(sql));
+        // One span for the whole call (its batches are inside it), with the row count.
+        // Atomic rather than a Cell: the future must stay `Send`.
+        let count = std::sync::atomic::AtomicU64::new(0);
+        let rows = rows.into_iter().inspect(|_| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        let r = crate::trace::in_span(span.clone(), self.executemany_untraced(sql, rows)).await;
+        span.record("db.operation.batch.size", count.load(std::sync::atomic::Ordering::Relaxed));
+        if let Ok(n) = r {
+            if n != u64::MAX {
+                span.record("db.response.affected_rows", n);
+            }
+        }
+        r
+    }
+
+    async fn executemany_untraced<P, I>(&mut self, sql: &str, rows: I) -> Result<u64>
+    where
+        P: Params,
+        I: IntoIterator<Item = P>,
+    {
         let mut rows = rows.into_iter().peekable();
         if rows.peek().is_none() {
             return Ok(0);

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::guard::{Closing, Pooled, Slot};
 use super::manager::{Manager, Returned};
 use super::options::PoolOptions;
+use super::status::{Counters, PoolStatus, Waiting};
 use crate::error::{Error, Result};
 
 /// Upper bound on a polite COM_QUIT before the socket is just dropped.
@@ -76,6 +77,8 @@ pub(crate) struct Shared<M: Manager> {
     /// Set by `terminate`: connections still held by users are dead from then on (the
     /// public handle checks this before lending its connection out again).
     pub(crate) terminated: AtomicBool,
+    /// Totals for `Pool::status()`.
+    pub(crate) counters: Counters,
 }
 
 impl<M: Manager> Shared<M> {
@@ -96,6 +99,7 @@ impl<M: Manager> Shared<M> {
             changed: Notify::new(),
             next_id: AtomicU64::new(1),
             terminated: AtomicBool::new(false),
+            counters: Counters::default(),
         })
     }
 
@@ -115,7 +119,23 @@ impl<M: Manager> Shared<M> {
         self.lock().closed
     }
 
+    pub(crate) fn status(&self) -> PoolStatus {
+        let mut status = {
+            let st = self.lock();
+            PoolStatus {
+                max_size: self.opts.maxsize,
+                size: st.size,
+                idle: st.idle.len(),
+                in_use: st.out.len(),
+                ..PoolStatus::default()
+            }
+        };
+        self.counters.totals(&mut status);
+        status
+    }
+
     fn live(&self, conn: M::Conn) -> Box<Live<M::Conn>> {
+        Counters::bump(&self.counters.opened);
         let now = Instant::now();
         Box::new(Live { conn, id: self.next_id.fetch_add(1, Ordering::Relaxed), created: now, idle_since: now })
     }
@@ -161,9 +181,18 @@ impl<M: Manager> Shared<M> {
     /// Acquires a connection within `acquire_timeout`. Cancel-safe: every intermediate
     /// state is owned by a guard (permit, `Slot`, `Pooled`).
     pub(crate) async fn acquire(self: &Arc<Self>) -> Result<Pooled<M>> {
+        let _waiting = Waiting::new(&self.counters.waiters);
         match tokio::time::timeout(self.opts.acquire_timeout, self.acquire_inner()).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::PoolTimedOut),
+            Ok(r) => {
+                if r.is_ok() {
+                    Counters::bump(&self.counters.acquires);
+                }
+                r
+            }
+            Err(_) => {
+                Counters::bump(&self.counters.acquire_timeouts);
+                Err(Error::PoolTimedOut)
+            }
         }
     }
 
@@ -227,13 +256,17 @@ impl<M: Manager> Shared<M> {
         let opts = &self.opts;
         if opts.max_lifetime.is_some_and(|m| live.created.elapsed() >= m)
             || opts.pool_recycle.is_some_and(|r| live.idle_since.elapsed() >= r)
-            || !self.manager.quick_check(&mut live.conn)
         {
+            return false;
+        }
+        if !self.manager.quick_check(&mut live.conn) {
+            Counters::bump(&self.counters.broken);
             return false;
         }
         if live.idle_since.elapsed() >= opts.ping_after {
             if let Err(e) = self.manager.check(&mut live.conn).await {
                 tracing::debug!(error = %e, "pooled connection failed its ping; opening another");
+                Counters::bump(&self.counters.broken);
                 return false;
             }
         }
@@ -256,6 +289,9 @@ impl<M: Manager> Shared<M> {
         };
         let expired = self.opts.max_lifetime.is_some_and(|m| live.created.elapsed() >= m);
         let verdict = if closed || expired { Returned::Discard } else { self.manager.on_return(&live.conn) };
+        if verdict == Returned::Discard && !closed && !expired {
+            Counters::bump(&self.counters.broken);
+        }
         match (verdict, Handle::try_current()) {
             (Returned::Ready, _) => self.push_idle(live, slot),
             (Returned::Recycle, Ok(rt)) => {
@@ -269,13 +305,18 @@ impl<M: Manager> Shared<M> {
                     // disconnect) and the slot and permit are free at once.
                     let limit = pool.opts.recycle_timeout;
                     match tokio::time::timeout(limit, pool.manager.recycle(&mut live.conn)).await {
-                        Ok(Ok(())) => pool.push_idle(live, slot),
+                        Ok(Ok(())) => {
+                            Counters::bump(&pool.counters.recycles);
+                            pool.push_idle(live, slot)
+                        }
                         Ok(Err(e)) => {
                             tracing::debug!(error = %e, "returned connection could not be cleaned; closing it");
+                            Counters::bump(&pool.counters.broken);
                             pool.discard(live, slot);
                         }
                         Err(_) => {
                             tracing::debug!(?limit, "returned connection not clean within recycle_timeout; closing it");
+                            Counters::bump(&pool.counters.broken);
                             pool.discard(live, slot);
                         }
                     }
@@ -306,6 +347,7 @@ impl<M: Manager> Shared<M> {
             st.check_in(live.id);
             st.closing += 1;
         }
+        Counters::bump(&self.counters.closed);
         let closing = Closing(self.clone());
         drop(slot);
         match Handle::try_current() {

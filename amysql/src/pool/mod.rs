@@ -26,6 +26,7 @@ mod inner;
 mod lifecycle;
 mod manager;
 mod options;
+mod status;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +42,7 @@ use inner::Shared;
 use manager::MySqlManager;
 
 pub use options::PoolOptions;
+pub use status::PoolStatus;
 
 /// Creates a pool and opens `minsize` connections; the first connect error is returned.
 pub async fn create_pool(opts: impl IntoConnectOptions, pool_opts: PoolOptions) -> Result<Pool> {
@@ -86,12 +88,20 @@ impl Pool {
     /// [`Error::PoolClosed`](crate::Error::PoolClosed). A connect error is returned to
     /// this caller and its slot freed. Dropping the future at any point leaks nothing.
     pub async fn acquire(&self) -> Result<PooledConnection> {
-        self.shared.acquire().await.map(|inner| PooledConnection { inner })
+        let span = crate::trace::acquire_span(&self.shared.manager.opts);
+        crate::trace::in_span(span, self.shared.acquire()).await.map(|inner| PooledConnection { inner })
     }
 
     /// Returns a connection to its pool (the same as dropping it).
     pub fn release(&self, conn: PooledConnection) {
         drop(conn);
+    }
+
+    /// A snapshot: size, idle, in use, waiters, and totals since the pool started
+    /// (acquires, acquire timeouts, connections opened / closed / discarded as broken,
+    /// recycles).
+    pub fn status(&self) -> PoolStatus {
+        self.shared.status()
     }
 
     /// Open connections: free, in use, and being opened or cleaned up.

@@ -23,16 +23,16 @@
 //! cursors. A query without any bound parameter is sent verbatim (so `'100%'` needs no
 //! doubling), as `cursor.execute(sql)` does.
 
-/// Runs `self`'s statement on `executor`'s connection under its statement timeout and
-/// `kill_on_drop` (conn/timeout.rs): send, then `$read`, bounded by the deadline. With
-/// neither set (the defaults) this is the plain send-then-read, and the timed machinery
-/// lives behind a box: inline, its futures (a `Timeout`, the injected send paths) made
-/// every query's future several times larger, and moving it cost ~400 instructions a
-/// point query in memcpy (callgrind).
+/// Runs `self`'s statement on `executor`'s connection under its statement timeout,
+/// `kill_on_drop` and span (conn/timeout.rs, trace.rs): send, then `$read`, bounded by
+/// the deadline. With none of them (the defaults, no subscriber) this is the plain
+/// send-then-read, and the rest lives behind a box: inline, its futures (a `Timeout`,
+/// the injected send paths, the instrumented copy) made every query's future several
+/// times larger, and moving it cost ~400 instructions a point query in memcpy.
 macro_rules! run_statement {
     ($self:ident, $executor:ident, |$conn:ident| $read:expr) => {{
         let mut lent = $executor.into_target().connection().await?;
-        let mut st = lent.begin_statement($self.timeout, $self.sql);
+        let mut st = lent.begin_statement($self.timeout, $self.sql, crate::trace::Kind::Query);
         if st.is_plain() && !lent.options().kill_on_drop {
             let $conn: &mut crate::conn::Connection = &mut lent;
             run::send($conn, $self.sql, &$self.args).await?;
@@ -40,13 +40,22 @@ macro_rules! run_statement {
         } else {
             Box::pin(async {
                 let injection = st.injection();
-                let outcome = crate::conn::timeout::bounded(st.deadline(), async {
-                    let $conn: &mut crate::conn::Connection = &mut lent;
-                    run::send_timed($conn, $self.sql, &$self.args, injection.as_ref()).await?;
-                    $conn.arm_kill_on_drop(&mut st);
-                    $read.await
-                })
-                .await;
+                // Written out twice so that an unobserved timed statement runs without a
+                // span wrapper.
+                macro_rules! work {
+                    () => {
+                        crate::conn::timeout::bounded(st.deadline(), async {
+                            let $conn: &mut crate::conn::Connection = &mut lent;
+                            run::send_timed($conn, $self.sql, &$self.args, injection.as_ref()).await?;
+                            $conn.arm_kill_on_drop(&mut st);
+                            $read.await
+                        })
+                    };
+                }
+                let outcome = match st.span() {
+                    None => work!().await,
+                    Some(span) => tracing::Instrument::instrument(work!(), span).await,
+                };
                 lent.end_statement(st, outcome).await
             })
             .await

@@ -17,6 +17,8 @@ use super::executor::{Executor, Lent, Target};
 use super::run::{send_timed, Decoder, RowReader};
 use crate::conn::timeout::{bounded, Statement};
 use crate::error::Result;
+use crate::trace::Kind;
+use tracing::Instrument;
 
 /// The stream returned by `fetch`: `Stream<Item = amysql::Result<T>>`. It ends after
 /// the last row of the last result set, or right after yielding an error.
@@ -46,7 +48,7 @@ enum State<'c, A, D: Decoder> {
     Start(Target<'c>, A, Option<Duration>),
     /// The statement (its deadline, its kill-on-drop guard) lives as long as the stream
     /// reads: dropping the stream mid-way drops it armed.
-    Reading(Lent<'c>, RowReader<D>, Statement),
+    Reading(Lent<'c>, RowReader<D>, Statement<'c>),
     Done,
 }
 
@@ -70,14 +72,21 @@ where
                     Ok(conn) => conn,
                     Err(e) => return Some((Err(e), State::Done)),
                 };
-                let mut st = conn.begin_statement(timeout, sql);
+                let mut st = conn.begin_statement(timeout, sql, Kind::Fetch);
                 let injection = st.injection();
-                let sent = bounded(st.deadline(), async {
-                    send_timed(&mut conn, sql, &args, injection.as_ref()).await?;
-                    conn.arm_kill_on_drop(&mut st);
-                    Ok(())
-                })
-                .await;
+                macro_rules! work {
+                    () => {
+                        bounded(st.deadline(), async {
+                            send_timed(&mut conn, sql, &args, injection.as_ref()).await?;
+                            conn.arm_kill_on_drop(&mut st);
+                            Ok(())
+                        })
+                    };
+                }
+                let sent = match st.span() {
+                    None => work!().await,
+                    Some(span) => work!().instrument(span).await,
+                };
                 if !matches!(sent, Some(Ok(()))) {
                     let e = conn.end_statement(st, sent).await.err();
                     return e.map(|e| (Err(e), State::Done));
@@ -94,7 +103,11 @@ where
             Some(at) => Box::pin(bounded(Some(at), reader.next(&mut conn))).await,
         };
         match next {
-            Some(Ok(Some(row))) => Some((Ok(row), State::Reading(conn, reader, st))),
+            Some(Ok(Some(row))) => {
+                let mut st = st;
+                st.row_seen();
+                Some((Ok(row), State::Reading(conn, reader, st)))
+            }
             Some(Ok(None)) => {
                 // Ends the statement (disarms the guard); nothing can fail here.
                 let _ = conn.end_statement(st, Some(Ok(()))).await;

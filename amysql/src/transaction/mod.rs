@@ -13,6 +13,7 @@
 mod closure;
 mod xa;
 
+use crate::trace;
 use std::ops::{Deref, DerefMut};
 
 use crate::conn::Connection;
@@ -144,20 +145,8 @@ impl<'c> Transaction<'c> {
         let mut tx = Transaction { conn, depth: 0, active: true };
         let stmts = opts.start_statements();
         let c = tx.conn_mut();
-        // One round trip when the session allows multi-statements; also keeps SET
-        // TRANSACTION and START TRANSACTION together if the future is dropped.
-        let r = if c.caps & capability::MULTI_STATEMENTS != 0 {
-            c.query_drop(&stmts.join("; ")).await.map(drop)
-        } else {
-            let mut r = Ok(());
-            for s in &stmts {
-                r = c.query_drop(s).await.map(drop);
-                if r.is_err() {
-                    break;
-                }
-            }
-            r
-        };
+        let span = trace::command_span(c, trace::Command::Begin, None);
+        let r = trace::in_span(span, Self::send_start(c, &stmts)).await;
         match r {
             Ok(()) => Ok(tx),
             Err(e) => {
@@ -165,6 +154,25 @@ impl<'c> Transaction<'c> {
                 Err(e)
             }
         }
+    }
+
+    /// The statements that open the transaction, in one round trip when possible.
+    async fn send_start(c: &mut Connection, stmts: &[String]) -> Result<()> {
+        // One round trip when the session allows multi-statements; also keeps SET
+        // TRANSACTION and START TRANSACTION together if the future is dropped.
+        let r = if c.caps & capability::MULTI_STATEMENTS != 0 {
+            c.query_drop(&stmts.join("; ")).await.map(drop)
+        } else {
+            let mut r = Ok(());
+            for s in stmts {
+                r = c.query_drop(s).await.map(drop);
+                if r.is_err() {
+                    break;
+                }
+            }
+            r
+        };
+        r
     }
 
     fn conn_mut(&mut self) -> &mut Connection {
@@ -216,7 +224,9 @@ impl<'c> Transaction<'c> {
             0 => "COMMIT".to_string(),
             d => format!("RELEASE SAVEPOINT {SAVEPOINT_PREFIX}{d}"),
         };
-        self.conn_mut().query_drop(&sql).await?;
+        let c = self.conn_mut();
+        let span = trace::command_span(c, trace::Command::Commit, Some(&sql));
+        trace::in_span(span, c.query_drop(&sql)).await?;
         self.active = false;
         Ok(())
     }
@@ -230,7 +240,9 @@ impl<'c> Transaction<'c> {
             }
             d => format!("ROLLBACK TO SAVEPOINT {SAVEPOINT_PREFIX}{d}"),
         };
-        self.conn_mut().query_drop(&sql).await?;
+        let c = self.conn_mut();
+        let span = trace::command_span(c, trace::Command::Rollback, Some(&sql));
+        trace::in_span(span, c.query_drop(&sql)).await?;
         self.active = false;
         Ok(())
     }

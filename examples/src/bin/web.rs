@@ -7,19 +7,26 @@
 //! - `POST /transfers`      `{"from": 1, "to": 2, "amount": "12.50"}` moves money inside a
 //!   transaction guard; insufficient funds → 409 and nothing changes.
 //!
+//! Every request runs in a `request` span; amysql's spans (`acquire`, `query`, `begin`,
+//! `commit`, ...) nest inside it with OpenTelemetry field names. They are printed to
+//! stderr as each span closes (`RUST_LOG`-style filtering is left out to keep the
+//! example small: amysql and the request spans at INFO).
+//!
 //! Migrations from `migrations/` are applied at start-up. Set `DATABASE_URL`; `PORT`
 //! (default 0: any free port) picks the port; the first line printed is
 //! `listening on http://127.0.0.1:<port>`.
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use amysql::migrate::Migrator;
 use amysql::{Pool, PoolOptions};
@@ -170,17 +177,33 @@ async fn transfer(
     Ok(Json(serde_json::json!({ "from": t.from, "to": t.to, "amount": t.amount })))
 }
 
+/// A span per request: the parent of the pool's `acquire` and the statements' spans.
+async fn request_span(req: Request, next: Next) -> Response {
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), status = tracing::field::Empty);
+    let response = next.run(req).instrument(span.clone()).await;
+    span.record("status", response.status().as_u16());
+    response
+}
+
 fn app(pool: Pool) -> Router {
     Router::new()
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user))
         .route("/accounts/{id}", get(get_account))
         .route("/transfers", post(transfer))
+        .layer(middleware::from_fn(request_span))
         .with_state(pool)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Spans are printed when they close, with their fields and timings.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let url =
         std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL, e.g. mysql://user:pw@127.0.0.1:3306/test")?;
     // Handlers run the same few SQL texts over and over: prepare each once per pooled
