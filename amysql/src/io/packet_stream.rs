@@ -147,7 +147,9 @@ impl PacketStream {
     /// Cancel-safe: tokio's `read_buf` either appends what it read or reads nothing.
     async fn fill(&mut self) -> Result<()> {
         if self.compressed.is_some() {
-            return self.fill_compressed().await;
+            // Boxed: inline, the compressed path's larger future would be carried (and
+            // moved) by every read of an uncompressed connection too.
+            return Box::pin(self.fill_compressed()).await;
         }
         read_more(&mut self.stream, &mut self.rbuf, &mut self.last_read_filled, self.read_timeout).await
     }
@@ -221,6 +223,7 @@ impl PacketStream {
 }
 
 /// Writes `buf[*pos..]`, advancing `pos` by exactly what was written (cancel-safe).
+#[inline]
 async fn write_all(stream: &mut Stream, buf: &[u8], pos: &mut usize) -> Result<()> {
     while *pos < buf.len() {
         let n = stream
@@ -241,6 +244,7 @@ async fn write_all(stream: &mut Stream, buf: &[u8], pos: &mut usize) -> Result<(
 
 /// Waits for more bytes from the server and appends them to `buf`.
 /// Cancel-safe: tokio's `read_buf` either appends what it read or reads nothing.
+#[inline]
 async fn read_more(
     stream: &mut Stream,
     buf: &mut BytesMut,
