@@ -24,7 +24,7 @@ use crate::protocol::prepared::{MARIADB_CLIENT_CACHE_METADATA, MARIADB_CLIENT_ST
 /// CLIENT_SESSION_TRACK: amysql reads the state it needs (autocommit, transaction,
 /// NO_BACKSLASH_ESCAPES) from the status flags, and tracking costs the server a few
 /// microseconds on every statement (measured on `point`, BENCHMARKS.md).
-const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
+pub(crate) const BASE_CAPABILITIES: u32 = cap::LONG_PASSWORD
     | cap::LONG_FLAG
     | cap::PROTOCOL_41
     | cap::TRANSACTIONS

@@ -5,7 +5,7 @@
 mod auth;
 pub mod auth_plugin;
 pub(crate) mod commands;
-mod connect;
+pub(crate) mod connect;
 mod kill;
 pub mod local_infile;
 mod prepared;

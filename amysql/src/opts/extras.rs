@@ -73,18 +73,7 @@ impl fmt::Debug for Extras {
 const HONOURED_FLAGS: u32 = cap::FOUND_ROWS | cap::NO_SCHEMA | cap::ODBC | cap::IGNORE_SPACE | cap::INTERACTIVE;
 /// Bits amysql always negotiates itself (or that only ever meant something to the C
 /// client): accepted and ignored, so ported `client_flag` values keep working.
-const ALREADY_MANAGED: u32 = cap::LONG_PASSWORD
-    | cap::LONG_FLAG
-    | cap::PROTOCOL_41
-    | cap::TRANSACTIONS
-    | cap::SECURE_CONNECTION
-    | cap::MULTI_RESULTS
-    | cap::PS_MULTI_RESULTS
-    | cap::PLUGIN_AUTH
-    | cap::PLUGIN_AUTH_LENENC_CLIENT_DATA
-    | cap::CONNECT_ATTRS
-    | cap::DEPRECATE_EOF
-    | cap::IGNORE_SIGPIPE;
+const ALREADY_MANAGED: u32 = crate::conn::connect::BASE_CAPABILITIES | cap::IGNORE_SIGPIPE;
 
 impl Extras {
     /// The extra capability bits to request, or why `client_flag` is refused.
