@@ -263,12 +263,7 @@ value_from_chrono!(
 mod tests {
     use super::*;
     use crate::protocol::constants::column_type;
-
-    fn lit<T: ToSql>(v: &T) -> String {
-        let mut out = Vec::new();
-        v.write_sql(&mut out, &FormatContext::default()).unwrap();
-        String::from_utf8(out).unwrap()
-    }
+    use crate::value::test_support::lit;
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()

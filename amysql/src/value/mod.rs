@@ -35,6 +35,8 @@ mod uuid_impls;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_support;
 
 pub use binary::{BinaryResult, BinaryType};
 pub use dynamic::Value;

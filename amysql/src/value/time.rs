@@ -333,12 +333,7 @@ temporal_traits!(Date => "DATE", binary_date, DateTime => "DATETIME", binary_dat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lit<T: ToSql>(v: &T) -> String {
-        let mut out = Vec::new();
-        v.write_sql(&mut out, &FormatContext::default()).unwrap();
-        String::from_utf8(out).unwrap()
-    }
+    use crate::value::test_support::lit;
 
     #[test]
     fn parse_dates() {

@@ -172,19 +172,8 @@ value_from_time!(
 mod tests {
     use super::*;
     use crate::protocol::constants::column_type;
+    use crate::value::test_support::{bin, lit};
     use crate::value::ZeroDateAsNone;
-
-    fn lit<T: ToSql>(v: &T) -> String {
-        let mut out = Vec::new();
-        v.write_sql(&mut out, &FormatContext::default()).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    fn bin<T: ToSql>(v: &T) -> (u8, Vec<u8>) {
-        let mut out = Vec::new();
-        let t = v.write_binary(&mut out).unwrap().unwrap();
-        (t.code, out)
-    }
 
     fn d(y: i32, m: u8, day: u8) -> TDate {
         TDate::from_calendar_date(y, Month::try_from(m).unwrap(), day).unwrap()

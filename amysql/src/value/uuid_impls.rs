@@ -110,6 +110,7 @@ impl From<Hyphenated> for Value {
 mod tests {
     use super::*;
     use crate::protocol::constants::column_type;
+    use crate::value::test_support::{bin, lit};
 
     const TEXT: &str = "67e55044-10b1-426f-9247-bb680e5fe0c8";
     const BYTES: [u8; 16] =
@@ -117,18 +118,6 @@ mod tests {
 
     fn u() -> Uuid {
         Uuid::from_bytes(BYTES)
-    }
-
-    fn lit<T: ToSql>(v: &T) -> String {
-        let mut out = Vec::new();
-        v.write_sql(&mut out, &FormatContext::default()).unwrap();
-        String::from_utf8_lossy(&out).into_owned()
-    }
-
-    fn bin<T: ToSql>(v: &T) -> (u8, Vec<u8>) {
-        let mut out = Vec::new();
-        let t = v.write_binary(&mut out).unwrap().unwrap();
-        (t.code, out)
     }
 
     fn col(t: u8, charset: u16) -> Column {
